@@ -1,0 +1,1 @@
+"""① The HTTP edge: parse, authorize, call the registry or `invoke`, serialize. No rules of its own."""

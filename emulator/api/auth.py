@@ -1,0 +1,65 @@
+"""Who is calling: the developer token (constant-time) or an end-user JWT (CONTRACT §2)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import jwt
+
+from ..errors import BadRequest, Forbidden, Unauthorized
+
+__all__ = ["Auth", "Caller"]
+
+Caller = Literal["developer", "user", "anonymous"]
+_ALGORITHM = "HS256"
+_RESERVED = {"exp", "iat", "nbf", "iss"}
+
+
+class Auth:
+    __slots__ = ("_secret", "_token")
+
+    def __init__(self, token: str, secret: str) -> None:
+        self._token = token.encode()
+        self._secret = secret
+
+    def caller(self, authorization: str | None) -> Caller:
+        """Classify an Authorization header; invalid credentials count as anonymous."""
+        if not authorization or not authorization[:7].lower() == "bearer ":
+            return "anonymous"
+        token = authorization[7:].strip()
+        if hmac.compare_digest(token.encode(), self._token):
+            return "developer"
+        if token.count(".") == 2 and self.verify(token) is not None:
+            return "user"
+        return "anonymous"
+
+    def require_developer(self, authorization: str | None) -> None:
+        caller = self.caller(authorization)
+        if caller == "user":
+            raise Forbidden("an end-user token cannot make management calls; use the developer token")
+        if caller != "developer":
+            raise Unauthorized("missing or invalid developer token: send Authorization: Bearer <token> "
+                               "(--token, FNEMU_TOKEN, default fnemu-dev-token)")
+
+    def issue(self, sub: Any, claims: Any, expires_in: Any = 3600) -> str:
+        if not isinstance(sub, str) or not sub:
+            raise BadRequest("sub: required, a non-empty string", "sub")
+        if claims is None:
+            claims = {}
+        if not isinstance(claims, Mapping):
+            raise BadRequest("claims: must be an object", "claims")
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int) or not 1 <= expires_in <= 31_536_000:
+            raise BadRequest("expiresIn: must be an integer number of seconds from 1 to 31536000", "expiresIn")
+        now = int(time.time())
+        payload = {k: v for k, v in claims.items() if k not in _RESERVED}
+        payload.update({"sub": sub, "iat": now, "exp": now + expires_in, "iss": "fnemu"})
+        return jwt.encode(payload, self._secret, algorithm=_ALGORITHM)
+
+    def verify(self, token: str) -> dict[str, Any] | None:
+        try:
+            return jwt.decode(token, self._secret, algorithms=[_ALGORITHM], options={"require": ["exp"]})
+        except jwt.PyJWTError:
+            return None

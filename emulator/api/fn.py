@@ -1,0 +1,64 @@
+"""§3 `ANY /v1/{app_id}/fn/{name}[/rest]`: call a deployed function through its http trigger."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from ..errors import NotFound, Unauthorized
+from ..events.request import HttpRequest
+from ..invoke import Invocation
+from ..keys import AUTH, INVOKER, REGISTRY
+from .body import json_response
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+_PUBLIC_MESSAGES = {
+    "function_error": "the function raised an error; its log entry has the details",
+    "bad_response": "the function returned a malformed response; its log entry has the details",
+    "load_failed": "the function's code did not load; its log entry has the details",
+}
+
+
+@routes.route("*", "/v1/{app_id}/fn/{name}")
+@routes.route("*", "/v1/{app_id}/fn/{name}/{rest:.*}")
+async def call_function(request: web.Request) -> web.StreamResponse:
+    app_id, name = request.match_info["app_id"], request.match_info["name"]
+    fn = request.app[REGISTRY].find(app_id, name)
+    if fn is None:
+        raise NotFound(f"function {name!r} not found in app {app_id!r}", "name")
+    route = fn.current.spec.route
+    if route is None:
+        raise NotFound(f"function {name!r} has no http trigger", "name")
+    if route.auth_required and request.app[AUTH].caller(request.headers.get("Authorization")) == "anonymous":
+        raise Unauthorized("this function's http trigger needs auth: send Authorization: Bearer <developer "
+                           "token or end-user token>")
+    rest = "/" + request.match_info.get("rest", "")
+    resource, params = route.match(request.method, rest)
+    req = HttpRequest(
+        method=request.method,
+        path=rest,
+        full_path=request.path,
+        query=tuple(request.query.items()),
+        raw_query=request.query_string,
+        headers=tuple(request.headers.items()),
+        body=await request.read(),
+        source_ip=request.remote or "127.0.0.1",
+        host=request.host,
+        resource=resource,
+        path_params=params,
+    )
+    return respond(await request.app[INVOKER].invoke(fn, req, "http"))
+
+
+def respond(inv: Invocation) -> web.Response:
+    """The function's own response, or for a failure an error envelope without its internals."""
+    if inv.failure is not None:
+        message = _PUBLIC_MESSAGES.get(inv.failure) or inv.error or inv.failure
+        return json_response({"error": {"code": inv.failure, "message": message, "field": None}}, inv.status)
+    headers = CIMultiDict(inv.headers)
+    if "Content-Type" not in headers:
+        headers["Content-Type"] = "application/json"
+    return web.Response(status=inv.status, headers=headers, body=inv.body)

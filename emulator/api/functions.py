@@ -1,0 +1,211 @@
+"""§3 the Functions API: /v1/{app_id}/functions[/{name}[/invoke|/logs|/env]]."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from aiohttp import web
+
+from ..clock import parse_iso
+from ..errors import BadRequest, MethodNotAllowed, NotFound
+from ..events.request import HttpRequest
+from ..invoke import Invocation
+from ..keys import AUTH, INVOKER, LOGS, REGISTRY
+from ..logstore import LogEntry
+from ..registry.spec import parse_spec, validate_env_patch
+from ..triggers.http import METHODS
+from .body import json_response, read_json
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+def _base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def _developer(request: web.Request) -> None:
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+
+
+@routes.post("/v1/{app_id}/functions")
+async def deploy(request: web.Request) -> web.Response:
+    _developer(request)
+    spec = parse_spec(await read_json(request))
+    fn, created = await request.app[REGISTRY].deploy(request.match_info["app_id"], spec)
+    return json_response(fn.to_json(_base_url(request)), 201 if created else 200)
+
+
+@routes.get("/v1/{app_id}/functions")
+async def list_functions(request: web.Request) -> web.Response:
+    _developer(request)
+    base = _base_url(request)
+    fns = request.app[REGISTRY].list(request.match_info["app_id"])
+    return json_response({"functions": [fn.to_json(base) for fn in fns]})
+
+
+@routes.get("/v1/{app_id}/functions/{name}")
+async def get_function(request: web.Request) -> web.Response:
+    _developer(request)
+    fn = request.app[REGISTRY].get(request.match_info["app_id"], request.match_info["name"])
+    return json_response(fn.to_json(_base_url(request), detail=True))
+
+
+@routes.delete("/v1/{app_id}/functions/{name}")
+async def delete_function(request: web.Request) -> web.Response:
+    _developer(request)
+    name = request.match_info["name"]
+    request.app[REGISTRY].delete(request.match_info["app_id"], name)
+    return json_response({"name": name, "deleted": True})
+
+
+@routes.patch("/v1/{app_id}/functions/{name}/env")
+async def patch_env(request: web.Request) -> web.Response:
+    _developer(request)
+    registry = request.app[REGISTRY]
+    app_id, name = request.match_info["app_id"], request.match_info["name"]
+    registry.get(app_id, name)
+    patch = validate_env_patch(await read_json(request))
+    fn = await registry.set_env(app_id, name, patch)
+    return json_response({"envVars": sorted(fn.current.env)})
+
+
+@routes.post("/v1/{app_id}/functions/{name}/invoke")
+async def test_invoke(request: web.Request) -> web.Response:
+    """Runs the function with a described request, whatever its triggers; the envelope tells all."""
+    _developer(request)
+    app_id, name = request.match_info["app_id"], request.match_info["name"]
+    fn = request.app[REGISTRY].get(app_id, name)
+    described = await read_json(request, default={})
+    req = _described_request(described, f"/v1/{app_id}/fn/{name}", request)
+    if fn.current.spec.route is not None:
+        try:
+            resource, params = fn.current.spec.route.match(req.method, req.path)
+            req = _with_route(req, resource, params)
+        except (NotFound, MethodNotAllowed):
+            pass
+    inv = await request.app[INVOKER].invoke(fn, req, "invoke")
+    return json_response(envelope(inv))
+
+
+def envelope(inv: Invocation) -> dict[str, Any]:
+    """The test-invoke envelope (CONTRACT §4); binary bodies are base64 with isBase64Encoded."""
+    try:
+        body, b64 = inv.body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        body, b64 = base64.b64encode(inv.body).decode("ascii"), True
+    headers: dict[str, str] = {}
+    for key, value in inv.headers:
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return {
+        "id": inv.id,
+        "status_code": inv.status,
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": b64,
+        "duration_ms": inv.duration_ms,
+        "memory_mb": inv.memory_mb,
+        "error": inv.error,
+        "consoleLogs": LogEntry.format_console(inv.console),
+    }
+
+
+def _with_route(req: HttpRequest, resource: str | None, params: dict[str, str] | None) -> HttpRequest:
+    return replace(req, resource=resource, path_params=params)
+
+
+def _described_request(described: Any, prefix: str, request: web.Request) -> HttpRequest:
+    if not isinstance(described, dict):
+        raise BadRequest("body: must be a JSON object {method, path, headers, query, body}", "body")
+    for key in described:
+        if key not in ("method", "path", "headers", "query", "body"):
+            raise BadRequest(f"{key}: unknown field; allowed: method, path, headers, query, body", key)
+    method = described.get("method", "POST")
+    if not isinstance(method, str) or method.upper() not in METHODS:
+        raise BadRequest(f"method: must be one of {', '.join(METHODS)}", "method")
+    path = described.get("path", "/")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise BadRequest('path: must be a string starting with "/"', "path")
+    headers = described.get("headers") or {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise BadRequest("headers: must be an object of name: string", "headers")
+    query = described.get("query") or {}
+    if not isinstance(query, dict):
+        raise BadRequest("query: must be an object of name: string or list of strings", "query")
+    pairs: list[tuple[str, str]] = []
+    for key, value in query.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) for v in values):
+            raise BadRequest(f"query.{key}: must be a string or a list of strings", f"query.{key}")
+        pairs.extend((key, v) for v in values)
+    header_pairs = list(headers.items())
+    body: bytes = b""
+    if "body" in described and described["body"] is not None:
+        raw = described["body"]
+        if isinstance(raw, str):
+            body = raw.encode()
+        else:
+            body = orjson.dumps(raw)
+            if not any(k.lower() == "content-type" for k in headers):
+                header_pairs.append(("Content-Type", "application/json"))
+    return HttpRequest(
+        method=method.upper(), path=path, full_path=prefix + ("" if path == "/" else path),
+        query=tuple(pairs), raw_query=urlencode(pairs), headers=tuple(header_pairs), body=body,
+        source_ip=request.remote or "127.0.0.1", host=request.host,
+    )
+
+
+@routes.get("/v1/{app_id}/functions/{name}/logs")
+async def logs(request: web.Request) -> web.Response:
+    _developer(request)
+    app_id, name = request.match_info["app_id"], request.match_info["name"]
+    q = request.query
+    limit = _query_int(q.get("limit"), "limit", 50, 1, 1000)
+    since = None
+    if q.get("since"):
+        try:
+            since = parse_iso(q["since"])
+        except ValueError:
+            raise BadRequest("since: must be an ISO 8601 date or date-time, e.g. 2026-01-01T00:00:00Z",
+                             "since") from None
+    level = q.get("level", "all")
+    if level not in ("all", "error"):
+        raise BadRequest("level: must be error or all", "level")
+    include_deleted = _query_bool(q.get("include_deleted"), "include_deleted")
+    store = request.app[LOGS]
+    if request.app[REGISTRY].find(app_id, name) is None and not (
+        include_deleted and store.has_deleted(app_id, name)
+    ):
+        hint = "" if include_deleted else " (deleted functions' logs need include_deleted=true)"
+        raise NotFound(f"function {name!r} not found in app {app_id!r}{hint}", "name")
+    entries = store.query(app_id, name, limit=limit, since=since, errors_only=level == "error",
+                          include_deleted=include_deleted)
+    return json_response({"logs": [e.to_json() for e in entries]})
+
+
+def _query_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name}: must be an integer from {low} to {high}", name) from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name}: must be from {low} to {high}, got {value}", name)
+    return value
+
+
+def _query_bool(raw: str | None, name: str) -> bool:
+    if raw is None or raw == "":
+        return False
+    lowered = raw.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise BadRequest(f"{name}: must be true or false", name)

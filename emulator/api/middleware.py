@@ -1,0 +1,49 @@
+"""Every error leaves as `{"error": {"code", "message", "field"}}`; nothing escapes as a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
+from ..keys import CONFIG
+from .body import json_response
+
+__all__ = ["error_middleware"]
+
+_log = logging.getLogger("fnemu.api")
+
+
+def _from_http_exception(exc: web.HTTPException, request: web.Request) -> ApiError | None:
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        limit = request.app[CONFIG].max_body_bytes
+        return PayloadTooLarge(f"body: larger than the {limit / 1048576:g} MiB limit (--max-body-mb)", "body")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; "
+                                f"allowed: {', '.join(sorted(exc.allowed_methods))}")
+    if isinstance(exc, web.HTTPNotFound):
+        return NotFound(f"no route for {request.method} {request.path}")
+    return None
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        headers = None
+        if isinstance(exc, MethodNotAllowed) and exc.allow:
+            headers = {"Allow": ", ".join(exc.allow)}
+        return json_response(exc.to_json(), exc.status, headers)
+    except web.HTTPException as exc:
+        error = _from_http_exception(exc, request)
+        if error is None:
+            raise
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return json_response(error.to_json(), error.status, headers)
+    except Exception:
+        _log.exception("unhandled error on %s %s", request.method, request.path)
+        return json_response({"error": {"code": "internal", "message": "internal emulator error; see the "
+                                        "emulator's output", "field": None}}, 500)

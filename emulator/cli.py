@@ -1,0 +1,81 @@
+"""The `fnemu` command (click)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import click
+
+from . import __version__
+from .config import (
+    DEFAULT_APP_ID,
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_MB,
+    DEFAULT_MAX_LOG_ENTRIES,
+    DEFAULT_PORT,
+    Config,
+    default_token,
+)
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fnemu")
+def cli() -> None:
+    """fnemu: the Functions platform on your laptop, offline.
+
+    \b
+    Example:
+      fnemu start --port 8787
+    """
+
+
+@cli.command("start")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port; 0 picks a free one.")
+@click.option("--token", default=None, help="Developer token [env FNEMU_TOKEN; default fnemu-dev-token].")
+@click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, help="App the functions folder loads into.")
+@click.option("--max-log-entries", default=DEFAULT_MAX_LOG_ENTRIES, show_default=True,
+              type=click.IntRange(1, 1_000_000), help="Log entries kept per function.")
+@click.option("--max-body-mb", default=DEFAULT_MAX_BODY_MB, show_default=True,
+              type=click.FloatRange(0.001, 1024), help="Largest request body, in MiB (larger: 413).")
+@click.option("--python", "python", default=None, help="Interpreter for Python functions [default: fnemu's].")
+@click.option("--log-format", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True,
+              help="One line per invocation, for people or for tools.")
+def start_command(host: str, port: int, token: str | None, app_id: str, max_log_entries: int,
+                  max_body_mb: float, python: str | None, log_format: str) -> None:
+    """Start the emulator.
+
+    \b
+    Example:
+      fnemu start --port 0 --token secret
+    """
+    fields = dict(host=host, port=port, token=token or default_token(), app_id=app_id,
+                  max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024))
+    if python:
+        fields["python"] = python
+    config = Config(**fields)  # type: ignore[arg-type]
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    from .server import run
+
+    try:
+        _run(run(config, log_format=log_format))
+    except OSError as exc:
+        raise click.ClickException(f"could not listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _run(coro: object) -> None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        asyncio.run(coro)  # type: ignore[arg-type]
+    else:
+        uvloop.run(coro)  # type: ignore[arg-type]
+
+
+def main() -> None:
+    cli(prog_name="fnemu")

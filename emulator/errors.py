@@ -1,0 +1,116 @@
+"""The emulator's error tree.
+
+    FnemuError
+    ├── ApiError(status, code, message, field=None)   rendered only by api/middleware.py
+    │   ├── BadRequest 400 ── DeployError (code does not load: runtime message + line)
+    │   ├── Unauthorized 401 · Forbidden 403 · NotFound 404
+    │   └── MethodNotAllowed 405 · Conflict 409 · PayloadTooLarge 413
+    └── WorkerError                                    raised in runtime/, turned into a result by invoke.py
+        └── WorkerTimeout (→504) · WorkerOutOfMemory (→500) · WorkerCrashed (→502)
+
+Code that runs before user code raises an ApiError; a worker failure never reaches the HTTP edge
+as an exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "Conflict",
+    "DeployError",
+    "FnemuError",
+    "Forbidden",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "Unauthorized",
+    "WorkerCrashed",
+    "WorkerError",
+    "WorkerOutOfMemory",
+    "WorkerTimeout",
+]
+
+
+class FnemuError(Exception):
+    """Base of every error fnemu raises on purpose."""
+
+
+class ApiError(FnemuError):
+    status = 500
+    code = "internal"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+class BadRequest(ApiError):
+    status = 400
+    code = "bad_request"
+
+
+class DeployError(BadRequest):
+    code = "deploy_failed"
+
+
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, allow: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.allow = allow or []
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+
+
+class WorkerError(FnemuError):
+    """A worker could not produce a result; `status` is what the caller gets."""
+
+    status = 502
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WorkerTimeout(WorkerError):
+    status = 504
+
+
+class WorkerOutOfMemory(WorkerError):
+    status = 500
+
+
+class WorkerCrashed(WorkerError):
+    status = 502

@@ -1,0 +1,1 @@
+"""Platform-shaped JSON events, built once here for every language (pure: no I/O)."""

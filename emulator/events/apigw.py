@@ -1,0 +1,211 @@
+"""API Gateway proxy integration: the Lambda event for a request (REST v1 or HTTP API v2), and
+the HTTP response for a Lambda result. One shape for Python and Node alike."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from .request import HttpRequest, is_text
+
+__all__ = ["MalformedResponse", "event_v1", "event_v2", "response_from_result"]
+
+ACCOUNT_ID = "000000000000"
+API_ID = "fnemu"
+_HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class MalformedResponse(ValueError):
+    """The handler returned something API Gateway would answer 502 to."""
+
+
+def _body(req: HttpRequest) -> tuple[str | None, bool]:
+    if not req.body:
+        return None, False
+    if is_text(req.body, req.header("content-type")):
+        return req.body.decode("utf-8"), False
+    return base64.b64encode(req.body).decode("ascii"), True
+
+
+def _request_time(ts: float) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ts))
+
+
+def event_v1(req: HttpRequest, *, request_id: str, stage: str, now: float) -> dict[str, Any]:
+    """REST API (v1) proxy event, every field AWS sends."""
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    for key, value in req.headers:
+        headers[key] = value
+        multi_headers.setdefault(key, []).append(value)
+    query: dict[str, str] = {}
+    multi_query: dict[str, list[str]] = {}
+    for key, value in req.query:
+        query[key] = value
+        multi_query.setdefault(key, []).append(value)
+    body, b64 = _body(req)
+    resource = req.resource or ("/" if req.path == "/" else "/{proxy+}")
+    user_agent = req.header("user-agent")
+    return {
+        "resource": resource,
+        "path": req.path,
+        "httpMethod": req.method,
+        "headers": headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": req.path_params,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": API_ID,
+            "resourceId": "fnemu",
+            "resourcePath": resource,
+            "httpMethod": req.method,
+            "extendedRequestId": request_id,
+            "requestId": request_id,
+            "requestTime": _request_time(now),
+            "requestTimeEpoch": int(now * 1000),
+            "path": req.full_path,
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainName": req.host,
+            "domainPrefix": req.host.split(".", 1)[0].split(":", 1)[0],
+            "identity": {
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoAuthenticationProvider": None,
+                "cognitoAuthenticationType": None,
+                "cognitoIdentityId": None,
+                "cognitoIdentityPoolId": None,
+                "principalOrgId": None,
+                "sourceIp": req.source_ip,
+                "user": None,
+                "userAgent": user_agent,
+                "userArn": None,
+            },
+            "authorizer": None,
+        },
+        "body": body,
+        "isBase64Encoded": b64,
+    }
+
+
+def event_v2(req: HttpRequest, *, request_id: str, stage: str, now: float) -> dict[str, Any]:
+    """HTTP API (v2) proxy event: lower-case headers joined by commas, cookies apart."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for key, value in req.headers:
+        lkey = key.lower()
+        if lkey == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        headers[lkey] = f"{headers[lkey]},{value}" if lkey in headers else value
+    query: dict[str, str] = {}
+    for key, value in req.query:
+        query[key] = f"{query[key]},{value}" if key in query else value
+    body, b64 = _body(req)
+    route_key = f"ANY {req.resource}" if req.resource else "$default"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": req.path,
+        "rawQueryString": req.raw_query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": API_ID,
+            "domainName": req.host,
+            "domainPrefix": req.host.split(".", 1)[0].split(":", 1)[0],
+            "http": {
+                "method": req.method,
+                "path": req.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": req.source_ip,
+                "userAgent": req.header("user-agent") or "",
+            },
+            "path": req.full_path,
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": stage,
+            "time": _request_time(now),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": b64,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if req.path_params:
+        event["pathParameters"] = req.path_params
+    if body is not None:
+        event["body"] = body
+    return event
+
+
+def response_from_result(value: Any, *, v2: bool) -> Response:
+    """The HTTP response for a handler's return value, as API Gateway builds it."""
+    if not isinstance(value, Mapping) or "statusCode" not in value:
+        if v2:
+            body = value.encode() if isinstance(value, str) else orjson.dumps(value)
+            return 200, [("Content-Type", "application/json")], body
+        kind = "null" if value is None else type(value).__name__
+        raise MalformedResponse(
+            f"malformed Lambda proxy response: expected an object with statusCode, got {kind}")
+    status = value.get("statusCode")
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise MalformedResponse(f"malformed Lambda proxy response: statusCode must be an HTTP status, got {status!r}")
+    headers: list[tuple[str, str]] = []
+    single = value.get("headers") or {}
+    multi = value.get("multiValueHeaders") or {}
+    if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
+        raise MalformedResponse("malformed Lambda proxy response: headers must be an object")
+    for key, vals in multi.items():
+        if not isinstance(vals, list):
+            raise MalformedResponse(f"malformed Lambda proxy response: multiValueHeaders.{key} must be a list")
+        headers.extend((str(key), _header_value(v)) for v in vals)
+    seen = {k.lower() for k, _ in headers}
+    for key, val in single.items():
+        if str(key).lower() not in seen:
+            headers.append((str(key), _header_value(val)))
+    if v2:
+        cookies = value.get("cookies") or []
+        if not isinstance(cookies, list):
+            raise MalformedResponse("malformed Lambda proxy response: cookies must be a list")
+        headers.extend(("Set-Cookie", str(c)) for c in cookies)
+    headers = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+    raw = value.get("body")
+    if raw is None:
+        body = b""
+    elif isinstance(raw, str):
+        if value.get("isBase64Encoded"):
+            try:
+                body = base64.b64decode(raw, validate=True)
+            except (binascii.Error, ValueError):
+                raise MalformedResponse("malformed Lambda proxy response: isBase64Encoded but body is not base64") from None
+        else:
+            body = raw.encode("utf-8", errors="surrogatepass")
+    elif v2:
+        body = orjson.dumps(raw)
+    else:
+        raise MalformedResponse(
+            f"malformed Lambda proxy response: body must be a string, got {type(raw).__name__} "
+            "(json.dumps it, or deploy with eventFormat v2)")
+    return status, headers, body
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

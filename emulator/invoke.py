@@ -1,0 +1,102 @@
+"""The one invoke path: (function, request, trigger) → worker → Invocation → log entry.
+
+Every caller (the `/fn/` edge, test-invoke, and each trigger) comes through `Invoker.invoke`,
+so every invocation is shaped, timed, measured and logged the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import Clock
+from .errors import WorkerError
+from .events.apigw import MalformedResponse, event_v1, event_v2, response_from_result
+from .events.request import HttpRequest
+from .logstore import LogEntry
+from .registry.registry import Function
+from .runtime import LoadError, Runtime
+from .runtime.worker import ConsoleLine
+
+__all__ = ["Invocation", "Invoker"]
+
+
+@dataclass(slots=True)
+class Invocation:
+    """The outcome of one invocation. `failure` names what went wrong, if anything:
+    function_error · bad_response · load_failed · timeout · crashed · out_of_memory."""
+
+    id: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    duration_ms: float
+    memory_mb: float
+    error: str | None = None
+    failure: str | None = None
+    console: list[ConsoleLine] = field(default_factory=list)
+
+
+_FAILURES = {504: "timeout", 502: "crashed", 500: "out_of_memory"}
+
+
+class Invoker:
+    __slots__ = ("_clock", "_ids", "_prefix", "_runtime")
+
+    def __init__(self, runtime: Runtime, clock: Clock) -> None:
+        self._runtime = runtime
+        self._clock = clock
+        self._ids = itertools.count(1)
+        token = secrets.token_hex(8)
+        self._prefix = f"{token[:8]}-{token[8:12]}-4{token[13:16]}-8000"
+
+    async def invoke(self, fn: Function, request: HttpRequest, trigger: str) -> Invocation:
+        version = fn.current
+        spec = version.spec
+        n = next(self._ids)
+        request_id = f"{self._prefix}-{n:012x}"
+        now = self._clock.now()
+        shape = event_v2 if spec.event_format == "v2" else event_v1
+        timeout = spec.timeout_ms / 1000
+        message: dict[str, Any] = {
+            "op": "invoke",
+            "id": n,
+            "event": shape(request, request_id=request_id, stage=fn.app_id, now=now),
+            "context": {"aws_request_id": request_id},
+            "deadline_ms": int((time.time() + timeout) * 1000),
+        }
+        started = time.perf_counter()
+        inv = Invocation(request_id, 200, [], b"", 0.0, 0.0)
+        try:
+            result = await self._runtime.call(version, message, timeout)
+        except LoadError as exc:
+            inv.status, inv.failure = 500, "load_failed"
+            inv.error = f"the function's code did not load: {exc.message}"
+            inv.console = getattr(exc, "console", [])
+        except WorkerError as exc:
+            inv.status, inv.failure, inv.error = exc.status, _FAILURES.get(exc.status, "crashed"), exc.message
+            inv.console = getattr(exc, "console", [])
+            inv.memory_mb = _mb(getattr(exc, "memory_kb", 0))
+        else:
+            inv.console = result.console
+            inv.memory_mb = _mb(result.memory_kb)
+            if result.error is not None:
+                inv.status, inv.failure = 500, "function_error"
+                inv.error = f"{result.error}\n{result.traceback}" if result.traceback else result.error
+            else:
+                try:
+                    inv.status, inv.headers, inv.body = response_from_result(
+                        result.value, v2=spec.event_format == "v2")
+                except MalformedResponse as exc:
+                    inv.status, inv.failure, inv.error = 502, "bad_response", str(exc)
+        inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
+                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console))
+        return inv
+
+
+def _mb(kb: int) -> float:
+    return round(kb / 1024, 1)

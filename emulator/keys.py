@@ -1,0 +1,23 @@
+"""Typed application state: each part of the emulator under one `web.AppKey`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .api.auth import Auth
+from .clock import Clock
+from .config import Config
+from .invoke import Invoker
+from .logstore import LogStore
+from .registry.registry import Registry
+from .runtime import Runtime
+
+__all__ = ["AUTH", "CLOCK", "CONFIG", "INVOKER", "LOGS", "REGISTRY", "RUNTIME"]
+
+CONFIG = web.AppKey("CONFIG", Config)
+CLOCK = web.AppKey("CLOCK", Clock)
+AUTH = web.AppKey("AUTH", Auth)
+LOGS = web.AppKey("LOGS", LogStore)
+RUNTIME = web.AppKey("RUNTIME", Runtime)
+REGISTRY = web.AppKey("REGISTRY", Registry)
+INVOKER = web.AppKey("INVOKER", Invoker)

@@ -1,0 +1,1 @@
+"""② What is deployed: validated specs, detection, and the registry of versions."""

@@ -1,0 +1,322 @@
+"""fnemu's Python worker: loads one function and serves invocations over the frame pipes.
+
+Runs in the child process and imports nothing from the emulator, so user code never sees it.
+Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on the fds named
+in FNEMU_WORKER_FDS. argv: style, entry file, handler names (comma-separated).
+"""
+
+import importlib.util
+import io
+import json
+import logging
+import os
+import struct
+import sys
+import time
+import traceback
+
+try:  # the emulator's interpreter normally has orjson; plain json keeps the worker self-contained
+    import orjson
+
+    def _dumps(obj):
+        return orjson.dumps(obj, default=_fallback, option=orjson.OPT_NON_STR_KEYS)
+
+    _loads = orjson.loads
+except ImportError:  # pragma: no cover - exercised only with a foreign --python
+
+    def _dumps(obj):
+        return json.dumps(obj, default=_fallback).encode()
+
+    _loads = json.loads
+
+_HEADER = struct.Struct(">I")
+_READ_FD, _WRITE_FD = (int(x) for x in os.environ.pop("FNEMU_WORKER_FDS").split(","))
+_CONSOLE_CAP = int(os.environ.pop("FNEMU_CONSOLE_CAP", "1048576"))
+
+
+def _fallback(obj):
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _die_with_parent():
+    """Never outlive the emulator, even if it is killed with SIGKILL."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:
+            os._exit(0)
+    except Exception:
+        pass
+
+
+def _send(message):
+    _send_raw(_dumps(message))
+
+
+def _send_raw(body):
+    data = _HEADER.pack(len(body)) + body
+    view = memoryview(data)
+    while view:
+        n = os.write(_WRITE_FD, view)
+        view = view[n:]
+
+
+def _read_exact(n):
+    chunks = []
+    while n:
+        chunk = os.read(_READ_FD, min(n, 1 << 20))
+        if not chunk:
+            os._exit(0)
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+class _Invocation:
+    """What the console streams need to know about the call in progress."""
+
+    id = 0
+    sent = 0
+    truncated = False
+
+
+_current = _Invocation()
+
+
+def _emit(level, message):
+    inv = _current
+    if inv.truncated:
+        return
+    size = len(message)
+    if inv.sent + size > _CONSOLE_CAP:
+        inv.truncated = True
+        return
+    inv.sent += size
+    _send({"op": "log", "id": inv.id, "level": level, "message": message})
+
+
+class _ConsoleStream(io.TextIOBase):
+    """stdout/stderr replacement: one log frame per line."""
+
+    def __init__(self, level, fileno):
+        self._level = level
+        self._fileno = fileno
+        self._pending = []
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self._fileno
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if "\n" not in text:
+            self._pending.append(text)
+            return len(text)
+        head, _, tail = text.rpartition("\n")
+        pending = "".join(self._pending) + head
+        self._pending = [tail] if tail else []
+        for line in pending.split("\n"):
+            _emit(self._level, line)
+        return len(text)
+
+    def flush(self):
+        if self._pending:
+            line = "".join(self._pending)
+            self._pending = []
+            _emit(self._level, line)
+
+
+_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "error"}
+
+
+class _LogHandler(logging.Handler):
+    def emit(self, record):
+        try:
+            message = self.format(record)
+        except Exception:
+            message = str(record.msg)
+        _emit(_LEVELS.get(record.levelname, "log"), message)
+
+
+def _memory_probe():
+    """Peak RSS of this process per invocation: reset VmHWM before, read it after."""
+    try:
+        clear = os.open("/proc/self/clear_refs", os.O_WRONLY)
+        status = os.open("/proc/self/status", os.O_RDONLY)
+    except OSError:
+        return (lambda: None), (lambda: 0)
+
+    def reset():
+        try:
+            os.write(clear, b"5")
+        except OSError:
+            pass
+
+    def peak_kb():
+        data = os.pread(status, 8192, 0)
+        start = data.find(b"VmHWM:")
+        if start < 0:
+            return 0
+        return int(data[start + 6 : data.find(b"kB", start)])
+
+    return reset, peak_kb
+
+
+class LambdaContext:
+    """The fields and method of AWS Lambda's Python context object."""
+
+    def __init__(self, request_id, deadline_ms):
+        env = os.environ
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = _ARN
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.aws_request_id = request_id
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+    def __repr__(self):
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},function_name={self.function_name},"
+            f"function_version={self.function_version},memory_limit_in_mb={self.memory_limit_in_mb}])"
+        )
+
+
+_ARN = None
+
+
+def _user_line(exc, path):
+    """The line in the user's file where an exception arose (deepest frame in that file)."""
+    if isinstance(exc, SyntaxError) and exc.filename == path:
+        return exc.lineno
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == path:
+            line = frame.lineno
+    return line
+
+
+def _format_error(exc, path):
+    """`Type: message`, with the user's file and line when the error points into it."""
+    name = os.path.basename(path)
+    if isinstance(exc, SyntaxError):
+        return f"{type(exc).__name__}: {exc.msg} ({name}, line {exc.lineno})", exc.lineno
+    line = _user_line(exc, path)
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if line is not None:
+        text += f" ({name}, line {line})"
+    return text, line
+
+
+def _user_traceback(exc):
+    """The traceback without the worker's own frames."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
+
+
+def _load(path, handler_names):
+    directory = os.path.dirname(path)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    module_name = os.path.splitext(os.path.basename(path))[0].replace("-", "_")
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    for name in handler_names:
+        handler = getattr(module, name, None)
+        if callable(handler):
+            return handler
+    wanted = " or ".join(f"{n}(event, context)" for n in handler_names)
+    raise LookupError(f"no handler: define {wanted} in {os.path.basename(path)}")
+
+
+def main():
+    global _ARN
+    _die_with_parent()
+    if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]  # user code must not import the worker's own files
+    style, path, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    _ARN = f"arn:aws:lambda:{region}:000000000000:function:{os.environ.get('AWS_LAMBDA_FUNCTION_NAME')}"
+
+    sys.stdout = _ConsoleStream("log", 1)
+    sys.stderr = _ConsoleStream("error", 2)
+    root = logging.getLogger()
+    handler = _LogHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+    try:
+        func = _load(path, names)
+    except LookupError as exc:
+        _send({"op": "load_error", "message": str(exc), "line": None})
+        return
+    except BaseException as exc:  # noqa: BLE001 - any failure to load is reported, not raised
+        message, line = _format_error(exc, path)
+        _send({"op": "load_error", "message": message, "line": line})
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _send({"op": "ready"})
+
+    reset_peak, peak_kb = _memory_probe()
+    inv = _current
+    while True:
+        (size,) = _HEADER.unpack(_read_exact(4))
+        message = _loads(_read_exact(size))
+        inv.id = message["id"]
+        inv.sent = 0
+        inv.truncated = False
+        context = LambdaContext(message["context"]["aws_request_id"], message["deadline_ms"])
+        reset_peak()
+        try:
+            value = func(message["event"], context)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            try:
+                body = _dumps({"op": "result", "id": inv.id, "value": value,
+                               "memory_kb": peak_kb(), "truncated": inv.truncated})
+            except TypeError as exc:
+                raise TypeError(f"Unable to marshal response: {exc}") from None
+            _send_raw(body)
+        except BaseException as exc:  # noqa: BLE001 - the handler's failure is the invocation's result
+            if isinstance(exc, SystemExit):
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(exc.code if isinstance(exc.code, int) else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            message_text, _ = _format_error(exc, path)
+            _send({"op": "error", "id": inv.id, "message": message_text,
+                   "traceback": _user_traceback(exc), "memory_kb": peak_kb(),
+                   "oom": isinstance(exc, MemoryError), "truncated": inv.truncated})
+            if isinstance(exc, MemoryError):
+                os._exit(1)  # half-broken after a MemoryError: the parent starts a fresh worker
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The environment each handler style's platform sets, and nothing of the emulator's own."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+__all__ = ["platform_env"]
+
+_BASE = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "en_US.UTF-8",
+    "TZ": "UTC",
+}
+
+
+def _lambda(name: str, memory_mb: int, region: str, code_dir: str, handler: str,
+            language: str) -> dict[str, str]:
+    if language == "python":
+        execution_env = f"AWS_Lambda_python{sys.version_info[0]}.{sys.version_info[1]}"
+    else:
+        execution_env = "AWS_Lambda_nodejs20.x"
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "fnemu/[$LATEST]local",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_EXECUTION_ENV": execution_env,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "LAMBDA_TASK_ROOT": code_dir,
+        "_HANDLER": handler,
+    }
+
+
+def platform_env(*, style: str, language: str, name: str, memory_mb: int, region: str,
+                 code_dir: str, handler: str, user_env: Mapping[str, str]) -> dict[str, str]:
+    """The whole environment of a worker: the platform's variables, then the function's envVars."""
+    env = dict(_BASE)
+    if style == "lambda":
+        env.update(_lambda(name, memory_mb, region, code_dir, handler, language))
+    env.update(user_env)
+    return env

@@ -1,0 +1,166 @@
+"""Warm workers for one function revision, with a per-function cap and FIFO hand-off."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .worker import Worker, WorkerResult
+
+__all__ = ["WorkerPool"]
+
+Launcher = Callable[[], Awaitable[Worker]]
+
+
+class WorkerPool:
+    """Idle workers are reused newest-first; callers waiting for one are served oldest-first.
+
+    A retired pool (its revision was replaced) starts nothing new: its busy workers finish
+    their calls, serve callers that were already waiting, then stop.
+    """
+
+    __slots__ = ("_cap", "_count", "_idle", "_idle_seconds", "_launch", "_loop", "_reaper",
+                 "_retired", "_waiters")
+
+    def __init__(self, launch: Launcher, *, cap: int, idle_seconds: float) -> None:
+        self._launch = launch
+        self._cap = cap
+        self._idle_seconds = idle_seconds
+        self._idle: list[Worker] = []
+        self._waiters: deque[asyncio.Future[Worker]] = deque()
+        self._count = 0
+        self._retired = False
+        self._reaper: asyncio.TimerHandle | None = None
+        self._loop = asyncio.get_running_loop()
+
+    @property
+    def size(self) -> int:
+        """Workers alive or starting."""
+        return self._count
+
+    async def warm(self) -> None:
+        """Start one worker now (deploy checks that the code loads); LoadError if it does not."""
+        self._count += 1
+        try:
+            worker = await self._launch()
+        except BaseException:
+            self._count -= 1
+            raise
+        self._release(worker)
+
+    async def call(self, message: dict[str, Any], timeout: float) -> WorkerResult:
+        worker = await self._acquire()
+        try:
+            return await worker.call(message, timeout)
+        finally:
+            self._release(worker)
+
+    def retire(self) -> None:
+        self._retired = True
+        idle, self._idle = self._idle, []
+        self._count -= len(idle)
+        for worker in idle:
+            worker.kill()
+        self._cancel_reaper()
+
+    def close(self) -> None:
+        """Stop everything now (shutdown); waiters are woken with the error."""
+        self.retire()
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.cancel()
+
+    async def _acquire(self) -> Worker:
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive:
+                return worker
+            self._count -= 1
+        if self._count < self._cap:
+            self._count += 1
+            try:
+                return await self._launch()
+            except BaseException:
+                self._count -= 1
+                self._wake_one()
+                raise
+        fut: asyncio.Future[Worker] = self._loop.create_future()
+        self._waiters.append(fut)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self._release(fut.result())
+            else:
+                try:
+                    self._waiters.remove(fut)
+                except ValueError:
+                    pass
+            raise
+
+    def _release(self, worker: Worker) -> None:
+        if not worker.alive:
+            self._count -= 1
+            self._wake_one()
+            return
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(worker)
+                return
+        if self._retired:
+            self._count -= 1
+            worker.kill()
+            return
+        worker.last_used = time.monotonic()
+        self._idle.append(worker)
+        if self._reaper is None:
+            self._reaper = self._loop.call_later(self._idle_seconds, self._reap)
+
+    def _wake_one(self) -> None:
+        """A slot freed up: start a worker for the oldest waiter, if any."""
+        while self._waiters and self._waiters[0].done():
+            self._waiters.popleft()
+        if not self._waiters or self._count >= self._cap:
+            return
+        fut = self._waiters.popleft()
+        self._count += 1
+        task = self._loop.create_task(self._launch())
+
+        def hand_over(t: asyncio.Task[Worker]) -> None:
+            if t.cancelled() or t.exception() is not None:
+                self._count -= 1
+                if not fut.done():
+                    exc = t.exception() if not t.cancelled() else asyncio.CancelledError()
+                    fut.set_exception(exc or RuntimeError("worker start failed"))
+                return
+            if fut.done():
+                self._release(t.result())
+            else:
+                fut.set_result(t.result())
+
+        task.add_done_callback(hand_over)
+
+    def _reap(self) -> None:
+        self._reaper = None
+        cutoff = time.monotonic() - self._idle_seconds
+        keep: list[Worker] = []
+        for worker in self._idle:
+            if worker.last_used <= cutoff or not worker.alive:
+                self._count -= 1
+                worker.kill()
+            else:
+                keep.append(worker)
+        self._idle = keep
+        if keep:
+            wait = max(keep[0].last_used + self._idle_seconds - time.monotonic(), 0.05)
+            self._reaper = self._loop.call_later(wait, self._reap)
+
+    def _cancel_reaper(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            self._reaper = None

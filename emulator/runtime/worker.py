@@ -1,0 +1,362 @@
+"""One worker process: spawn it, call it with a deadline, capture its console, kill it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import WorkerCrashed, WorkerError, WorkerOutOfMemory, WorkerTimeout
+from .protocol import ENV_FDS, FrameReader, encode
+
+__all__ = ["ConsoleLine", "LoadError", "Worker", "WorkerResult"]
+
+_log = logging.getLogger("fnemu.worker")
+_READ_SIZE = 65536
+
+ConsoleLine = tuple[str, str, float]
+"""(level, message, epoch seconds) of one line of a function's console output."""
+
+
+class LoadError(WorkerError):
+    """The function's code did not load: the runtime's message, with the line when known."""
+
+    status = 500
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(slots=True)
+class WorkerResult:
+    """What one call produced; `value` is the handler's return value (JSON)."""
+
+    value: Any = None
+    error: str | None = None
+    traceback: str | None = None
+    memory_kb: int = 0
+    console: list[ConsoleLine] = field(default_factory=list)
+
+
+class Worker:
+    """A child process serving one function revision, one invocation at a time."""
+
+    __slots__ = (
+        "_console",
+        "_console_bytes",
+        "_console_cap",
+        "_exit_status",
+        "_fut",
+        "_loop",
+        "_now",
+        "_out_tails",
+        "_read_fd",
+        "_reader",
+        "_ready",
+        "_truncated",
+        "_wbuf",
+        "_write_fd",
+        "_pidfd",
+        "_proc",
+        "_stream_fds",
+        "label",
+        "last_used",
+        "pid",
+    )
+
+    def __init__(self, proc: subprocess.Popen[bytes], read_fd: int, write_fd: int, *,
+                 label: str, console_cap: int, now: Any) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._proc = proc
+        self.pid = proc.pid
+        self.label = label
+        self._read_fd = read_fd
+        self._write_fd = write_fd
+        self._reader = FrameReader()
+        self._wbuf = bytearray()
+        self._fut: asyncio.Future[dict[str, Any]] | None = None
+        self._ready: asyncio.Future[None] = self._loop.create_future()
+        self._console: list[ConsoleLine] = []
+        self._console_bytes = 0
+        self._console_cap = console_cap
+        self._truncated = False
+        self._now = now
+        self._exit_status: int | None = None
+        self.last_used = 0.0
+        self._out_tails: dict[int, bytes] = {}
+        assert proc.stdout is not None and proc.stderr is not None
+        self._stream_fds = {proc.stdout.fileno(): "log", proc.stderr.fileno(): "error"}
+        for fd in (read_fd, write_fd, *self._stream_fds):
+            os.set_blocking(fd, False)
+        self._loop.add_reader(read_fd, self._on_frames)
+        for fd in self._stream_fds:
+            self._out_tails[fd] = b""
+            self._loop.add_reader(fd, self._on_stream, fd)
+        self._pidfd = os.pidfd_open(proc.pid)
+        self._loop.add_reader(self._pidfd, self._on_exit)
+
+    @classmethod
+    async def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str, *,
+                    label: str, console_cap: int, now: Any, load_timeout: float) -> Worker:
+        """Start a child and wait until its code is loaded; LoadError if it does not load."""
+        child_read, parent_write = os.pipe()
+        parent_read, child_write = os.pipe()
+        child_env = dict(env)
+        child_env[ENV_FDS] = f"{child_read},{child_write}"
+        child_env["FNEMU_CONSOLE_CAP"] = str(console_cap)
+        try:
+            proc = subprocess.Popen(
+                list(argv), env=child_env, cwd=cwd, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(child_read, child_write), start_new_session=True,
+            )
+        except OSError as exc:
+            for fd in (child_read, parent_write, parent_read, child_write):
+                os.close(fd)
+            raise LoadError(f"could not start {argv[0]}: {exc.strerror}") from None
+        os.close(child_read)
+        os.close(child_write)
+        worker = cls(proc, parent_read, parent_write, label=label, console_cap=console_cap, now=now)
+        try:
+            await asyncio.wait_for(asyncio.shield(worker._ready), load_timeout)
+        except TimeoutError:
+            worker.kill()
+            raise LoadError(f"timed out after {load_timeout * 1000:.0f} ms while loading the code") from None
+        except BaseException:
+            worker.kill()
+            raise
+        return worker
+
+    @property
+    def alive(self) -> bool:
+        return self._exit_status is None and self._proc.returncode is None
+
+    async def call(self, message: dict[str, Any], timeout: float) -> WorkerResult:
+        """Send one invocation and wait for its result; WorkerError if the worker fails."""
+        fut = self._loop.create_future()
+        self._fut = fut
+        self._console = []
+        self._console_bytes = 0
+        self._truncated = False
+        self._write(encode(message))
+        timer = self._loop.call_later(timeout, self._on_timeout, timeout)
+        try:
+            reply = await fut
+        except WorkerError as exc:
+            exc.console = self._take_console()  # type: ignore[attr-defined]
+            raise
+        finally:
+            timer.cancel()
+            self._fut = None
+        if reply.get("truncated"):
+            self._truncated = True
+        if reply.get("op") == "error" and reply.get("oom"):
+            exc = WorkerOutOfMemory(f"memory limit exceeded: {reply.get('message')}")
+            exc.console = self._take_console()  # type: ignore[attr-defined]
+            exc.memory_kb = reply.get("memory_kb", 0)  # type: ignore[attr-defined]
+            raise exc
+        result = WorkerResult(memory_kb=reply.get("memory_kb", 0), console=self._take_console())
+        if reply["op"] == "result":
+            result.value = reply.get("value")
+        else:
+            result.error = reply.get("message") or "error"
+            result.traceback = reply.get("traceback")
+        return result
+
+    def kill(self) -> None:
+        """SIGKILL the worker's whole process group (it may have started children) and reap it."""
+        if self._proc.returncode is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a kernel that ignores SIGKILL
+                _log.warning("worker %s did not die", self.pid)
+        self._drain_streams()
+        self._close()
+
+    def _take_console(self) -> list[ConsoleLine]:
+        self._drain_streams()
+        console = self._console
+        if self._truncated:
+            console.append(("warn", f"[fnemu] console output truncated at {self._console_cap} bytes",
+                            self._now()))
+        self._console = []
+        return console
+
+    def _write(self, data: bytes) -> None:
+        if self._wbuf:
+            self._wbuf += data
+            return
+        try:
+            n = os.write(self._write_fd, data)
+        except BlockingIOError:
+            n = 0
+        except (BrokenPipeError, OSError):
+            return  # the exit handler reports the death
+        if n < len(data):
+            self._wbuf += data[n:]
+            self._loop.add_writer(self._write_fd, self._flush)
+
+    def _flush(self) -> None:
+        try:
+            n = os.write(self._write_fd, self._wbuf)
+        except BlockingIOError:
+            return
+        except OSError:
+            n = len(self._wbuf)
+        del self._wbuf[:n]
+        if not self._wbuf:
+            self._loop.remove_writer(self._write_fd)
+
+    def _on_frames(self) -> None:
+        try:
+            data = os.read(self._read_fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._loop.remove_reader(self._read_fd)
+            return
+        self._feed_frames(data)
+
+    def _feed_frames(self, data: bytes) -> None:
+        for message in self._reader.feed(data):
+            op = message.get("op")
+            if op == "log":
+                self._add_console(message.get("level", "log"), message.get("message", ""))
+            elif op in ("result", "error"):
+                if self._fut is not None and not self._fut.done():
+                    self._fut.set_result(message)
+            elif op == "ready":
+                if not self._ready.done():
+                    self._ready.set_result(None)
+            elif op == "load_error" and not self._ready.done():
+                self._ready.set_exception(LoadError(message.get("message", "load failed"),
+                                                    message.get("line")))
+
+    def _add_console(self, level: str, text: str) -> None:
+        if self._fut is None:
+            if text:
+                _log.info("[%s] %s", self.label, text)
+            return
+        if self._truncated:
+            return
+        self._console_bytes += len(text)
+        if self._console_bytes > self._console_cap:
+            self._truncated = True
+            return
+        self._console.append((level, text, self._now()))
+
+    def _on_stream(self, fd: int) -> None:
+        try:
+            data = os.read(fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        self._feed_stream(fd, data)
+
+    def _feed_stream(self, fd: int, data: bytes) -> None:
+        """Raw stdout/stderr (output that bypassed the console patch), split into lines."""
+        level = self._stream_fds[fd]
+        if not data:
+            self._loop.remove_reader(fd)
+            tail = self._out_tails.pop(fd, b"")
+            if tail:
+                self._add_console(level, tail.decode(errors="replace"))
+            return
+        *lines, tail = (self._out_tails[fd] + data).split(b"\n")
+        self._out_tails[fd] = tail
+        for line in lines:
+            self._add_console(level, line.decode(errors="replace"))
+
+    def _drain_streams(self) -> None:
+        for fd in list(self._out_tails):
+            while fd in self._out_tails:
+                try:
+                    data = os.read(fd, _READ_SIZE)
+                except OSError:
+                    break
+                self._feed_stream(fd, data)
+                if not data:
+                    break
+
+    def _on_exit(self) -> None:
+        self._loop.remove_reader(self._pidfd)
+        self._drain_frames()
+        try:
+            pid, status = os.waitpid(self._proc.pid, os.WNOHANG)
+            if pid:
+                self._proc.returncode = os.waitstatus_to_exitcode(status)
+            else:
+                self._proc.wait()
+        except ChildProcessError:
+            self._proc.wait()
+        code = self._proc.returncode
+        self._exit_status = code if code is not None else -1
+        reason = _describe_exit(code)
+        if not self._ready.done():
+            self._ready.set_exception(LoadError(f"the worker {reason} while loading the code"))
+        if self._fut is not None and not self._fut.done():
+            self._fut.set_exception(WorkerCrashed(f"the worker {reason} during the invocation"))
+        self._drain_streams()
+        self._close()
+
+    def _drain_frames(self) -> None:
+        while self._read_fd >= 0:
+            try:
+                data = os.read(self._read_fd, _READ_SIZE)
+            except OSError:
+                return
+            if not data:
+                return
+            self._feed_frames(data)
+
+    def _on_timeout(self, timeout: float) -> None:
+        fut = self._fut
+        if fut is None or fut.done():
+            return
+        self.kill()
+        fut.set_exception(WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms"))
+
+    def _close(self) -> None:
+        if self._pidfd < 0:
+            return
+        for fd in (self._read_fd, self._write_fd, self._pidfd, *self._stream_fds):
+            try:
+                self._loop.remove_reader(fd)
+                self._loop.remove_writer(fd)
+            except (ValueError, OSError):
+                pass
+        for fd in (self._read_fd, self._write_fd, self._pidfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._read_fd = self._write_fd = self._pidfd = -1
+        self._out_tails.clear()
+        assert self._proc.stdout is not None and self._proc.stderr is not None
+        self._proc.stdout.close()
+        self._proc.stderr.close()
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "stopped"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}"
+    return f"exited with code {code}"
