@@ -1,0 +1,103 @@
+"""Talking to a running fnemu over HTTP: one home for the CLI and the pytest plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from .config import DEFAULT_HOST, DEFAULT_PORT
+
+__all__ = ["Client", "ClientError", "DEFAULT_URL"]
+
+DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+
+
+class ClientError(Exception):
+    """A call failed; `message` is one line fit to show a user."""
+
+    def __init__(self, message: str, status: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class Client:
+    """Management and control calls with the developer token; `app_id` scopes function calls."""
+
+    def __init__(self, url: str, token: str, app_id: str = "local", timeout: float = 330.0) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.app_id = app_id
+        self.http = httpx.Client(base_url=self.url, timeout=timeout,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self.http.request(method, path, **kwargs)
+        except httpx.ConnectError:
+            raise ClientError(f"cannot reach fnemu at {self.url}: is `fnemu start` running?") from None
+        except httpx.TimeoutException:
+            raise ClientError(f"fnemu at {self.url} did not answer in time") from None
+
+    def api(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A JSON call; ClientError carrying the server's error message on any non-2xx."""
+        response = self.request(method, path, **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        if response.status_code >= 400:
+            message = f"HTTP {response.status_code}"
+            if isinstance(body, dict) and isinstance(body.get("error"), dict):
+                message = f"{message}: {body['error'].get('message')}"
+            raise ClientError(message, response.status_code, body)
+        return body
+
+    def functions_path(self, name: str | None = None, suffix: str = "") -> str:
+        base = f"/v1/{self.app_id}/functions"
+        return f"{base}/{name}{suffix}" if name else base
+
+    def deploy(self, name: str, code: str, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.api("POST", self.functions_path(), json={"name": name, "code": code, **fields})
+        return result
+
+    def get(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.api("GET", self.functions_path(name))
+        return result
+
+    def list(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.api("GET", self.functions_path())["functions"]
+        return result
+
+    def delete(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.api("DELETE", self.functions_path(name))
+        return result
+
+    def invoke(self, name: str, **request: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.api("POST", self.functions_path(name, "/invoke"), json=request)
+        return result
+
+    def logs(self, name: str, **filters: Any) -> list[dict[str, Any]]:
+        params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}
+        result: list[dict[str, Any]] = self.api("GET", self.functions_path(name, "/logs"), params=params)["logs"]
+        return result
+
+    def set_env(self, name: str, env: dict[str, str | None]) -> list[str]:
+        result: list[str] = self.api("PATCH", self.functions_path(name, "/env"), json={"envVars": env})["envVars"]
+        return result
+
+    def reset(self) -> None:
+        self.api("POST", "/_emu/reset")
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.api("GET", "/_emu/health")
+        return result
+
+    def user_token(self, sub: str, **claims: Any) -> str:
+        token: str = self.api("POST", "/_emu/tokens", json={"sub": sub, "claims": claims})["token"]
+        return token

@@ -1,0 +1,30 @@
+"""The suite uses fnemu's own pytest plugin (`fnemu` fixture); `make_emulator` adds servers with
+their own Config for tests of limits and options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from emulator.config import Config
+from emulator.pytest_plugin import Emulator, EmulatorThread
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., Emulator]]:
+    """Start an extra emulator with Config fields overridden; stopped after the test."""
+    started: list[tuple[EmulatorThread, Emulator]] = []
+
+    def make(**fields: Any) -> Emulator:
+        fields.setdefault("port", 0)
+        thread = EmulatorThread(Config(**fields))
+        emulator = Emulator(thread, thread.start())
+        started.append((thread, emulator))
+        return emulator
+
+    yield make
+    for thread, emulator in started:
+        emulator.close()
+        thread.stop()

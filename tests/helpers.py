@@ -1,0 +1,29 @@
+"""Shared by the tests: polling with a deadline (never a fixed sleep) and the fixtures folder."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def wait_until(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.01,
+               message: str = "condition") -> T:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(interval)
+
+
+def fixture_code(relative: str) -> str:
+    return (FIXTURES / relative).read_text()
