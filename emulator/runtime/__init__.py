@@ -7,13 +7,12 @@ per invocation, `retire(version)` when replaced, `close()` at shutdown.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
 from ..config import Config
 from ..errors import DeployError
-from .platform_env import platform_env
+from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
 from .worker import LoadError, Worker, WorkerResult
 
@@ -21,10 +20,6 @@ if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
 
 __all__ = ["LoadError", "Runtime", "WorkerResult"]
-
-_BOOTSTRAP = Path(__file__).parent / "bootstrap"
-_HANDLERS = {("python", "lambda"): ("lambda_handler", "handler")}
-_LOAD_TIMEOUT_FLOOR = 10.0
 
 
 class Runtime:
@@ -63,31 +58,13 @@ class Runtime:
     def _pool(self, version: FunctionVersion) -> WorkerPool:
         pool = self._pools.get(version.revision)
         if pool is None:
-            launch = functools.partial(self._launch, *self._command(version))
+            launch = functools.partial(self._launch, launch_spec(version, self._config))
             pool = WorkerPool(launch, cap=self._config.max_workers_per_function,
                               idle_seconds=self._config.idle_worker_seconds)
             self._pools[version.revision] = pool
         return pool
 
-    def _command(self, version: FunctionVersion) -> tuple[list[str], dict[str, str], str, str, float]:
-        """Everything a spawn needs, computed once per revision."""
-        spec = version.spec
-        handlers = _HANDLERS.get((spec.language, spec.runtime))
-        if handlers is None:
-            raise DeployError(
-                f"runtime: {spec.language} functions in the {spec.runtime} style are not available in "
-                f"this version of fnemu (available: python lambda)", "runtime")
-        entry = str(version.entry)
-        code_dir = str(version.entry.parent)
-        argv = [self._config.python, str(_BOOTSTRAP / "python_worker.py"), spec.runtime, entry,
-                ",".join(handlers)]
-        env = platform_env(style=spec.runtime, language=spec.language, name=version.name,
-                           memory_mb=spec.memory_mb, region=self._config.region, code_dir=code_dir,
-                           handler=f"{version.entry.stem}.{handlers[0]}", user_env=version.env)
-        load_timeout = max(spec.timeout_ms / 1000, _LOAD_TIMEOUT_FLOOR)
-        return argv, env, code_dir, version.label, load_timeout
-
-    async def _launch(self, argv: list[str], env: dict[str, str], cwd: str, label: str,
-                      load_timeout: float) -> Worker:
-        return await Worker.spawn(argv, env, cwd, label=label, console_cap=self._config.console_cap_bytes,
-                                  now=self._clock.now, load_timeout=load_timeout)
+    async def _launch(self, spec: LaunchSpec) -> Worker:
+        return await Worker.spawn(spec.argv, spec.env, spec.cwd, label=spec.label,
+                                  console_cap=self._config.console_cap_bytes, now=self._clock.now,
+                                  load_timeout=spec.load_timeout)

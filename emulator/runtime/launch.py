@@ -1,0 +1,68 @@
+"""How a worker for a version is started: interpreter, bootstrap, handler names, environment.
+
+Computed once per revision (not per spawn), one entry per language in LAUNCHERS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import Config
+from ..errors import DeployError
+from .platform_env import platform_env
+
+if TYPE_CHECKING:
+    from ..registry.registry import FunctionVersion
+
+__all__ = ["LaunchSpec", "launch_spec"]
+
+BOOTSTRAP = Path(__file__).parent / "bootstrap"
+_LOAD_TIMEOUT_FLOOR = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchSpec:
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+    label: str
+    load_timeout: float
+
+
+def _python(version: FunctionVersion, config: Config) -> tuple[list[str], str]:
+    style = version.spec.runtime
+    handlers = {"lambda": "lambda_handler,handler"}.get(style)
+    if handlers is None:
+        raise _unavailable(version)
+    argv = [config.python, str(BOOTSTRAP / "python_worker.py"), style, str(version.entry), handlers]
+    return argv, f"{version.entry.stem}.{handlers.split(',')[0]}"
+
+
+LAUNCHERS: dict[str, Callable[[FunctionVersion, Config], tuple[list[str], str]]] = {
+    "python": _python,
+}
+
+
+def _unavailable(version: FunctionVersion) -> DeployError:
+    spec = version.spec
+    return DeployError(
+        f"runtime: {spec.language} functions in the {spec.runtime} style are not available in this "
+        "version of fnemu", "runtime")
+
+
+def launch_spec(version: FunctionVersion, config: Config) -> LaunchSpec:
+    """Everything a spawn needs; DeployError (400) for a language or style fnemu cannot run."""
+    launcher = LAUNCHERS.get(version.spec.language)
+    if launcher is None:
+        raise _unavailable(version)
+    argv, handler = launcher(version, config)
+    spec = version.spec
+    code_dir = str(version.entry.parent)
+    env = platform_env(style=spec.runtime, language=spec.language, name=version.name,
+                       memory_mb=spec.memory_mb, region=config.region, code_dir=code_dir,
+                       handler=handler, user_env=version.env)
+    load_timeout = max(spec.timeout_ms / 1000, _LOAD_TIMEOUT_FLOOR)
+    return LaunchSpec(argv, env, code_dir, version.label, load_timeout)
