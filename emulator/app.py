@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -14,16 +16,26 @@ from .api.auth import Auth
 from .api.middleware import error_middleware
 from .clock import Clock
 from .config import Config
+from .folder.load import FolderLoader, Report
+from .folder.watch import watch
 from .invoke import Invoker
-from .keys import AUTH, CLOCK, CONFIG, INVOKER, LOGS, REGISTRY, RUNTIME
+from .keys import AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
 
 __all__ = ["build_app"]
 
+_log = logging.getLogger("fnemu.folder")
 
-def build_app(config: Config) -> web.Application:
+
+def _log_report(kind: str, name: str, message: str) -> None:
+    level = logging.ERROR if kind == "error" else logging.INFO
+    _log.log(level, "%s %s %s", kind, name, message)
+
+
+def build_app(config: Config, report: Report = _log_report) -> web.Application:
+    """`report` hears about folder deploys, reloads and errors (the terminal, or logging)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
     clock = Clock()
     logs = LogStore(config.max_log_entries)
@@ -40,8 +52,22 @@ def build_app(config: Config) -> web.Application:
     app.add_routes(fn.routes)
     app.add_routes(control.routes)
 
+    loader = None
+    if config.functions_dir is not None:
+        loader = FolderLoader(app[REGISTRY], config.app_id, config.functions_dir, report)
+        app[LOADER] = loader
+
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        watcher = None
+        if loader is not None:
+            await loader.load_all()
+            if config.watch:
+                watcher = asyncio.create_task(watch(loader, stop))
         yield
+        stop.set()
+        if watcher is not None:
+            await watcher
         runtime.close()
         shutil.rmtree(code_root, ignore_errors=True)
 

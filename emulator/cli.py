@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -14,6 +15,7 @@ from .config import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_MB,
     DEFAULT_MAX_LOG_ENTRIES,
+    DEFAULT_MAX_WORKERS_PER_FUNCTION,
     DEFAULT_PORT,
     Config,
     default_token,
@@ -43,19 +45,31 @@ def cli() -> None:
               type=click.IntRange(1, 1_000_000), help="Log entries kept per function.")
 @click.option("--max-body-mb", default=DEFAULT_MAX_BODY_MB, show_default=True,
               type=click.FloatRange(0.001, 1024), help="Largest request body, in MiB (larger: 413).")
+@click.option("--functions-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of functions to serve and watch [default: ./functions if it exists].")
+@click.option("--no-watch", is_flag=True, help="Load the folder once; do not reload on save.")
+@click.option("--max-workers-per-function", default=DEFAULT_MAX_WORKERS_PER_FUNCTION, show_default=True,
+              type=click.IntRange(1, 64), help="Warm workers per function under concurrent load.")
 @click.option("--python", "python", default=None, help="Interpreter for Python functions [default: fnemu's].")
 @click.option("--log-format", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True,
               help="One line per invocation, for people or for tools.")
 def start_command(host: str, port: int, token: str | None, app_id: str, max_log_entries: int,
-                  max_body_mb: float, python: str | None, log_format: str) -> None:
+                  max_body_mb: float, functions_dir: Path | None, no_watch: bool,
+                  max_workers_per_function: int, python: str | None, log_format: str) -> None:
     """Start the emulator.
 
     \b
     Example:
       fnemu start --port 0 --token secret
     """
+    if functions_dir is None:
+        functions_dir = Path("functions") if Path("functions").is_dir() else None
+    elif not functions_dir.is_dir():
+        raise click.BadParameter(f"{functions_dir} is not a folder", param_hint="--functions-dir")
     fields = dict(host=host, port=port, token=token or default_token(), app_id=app_id,
-                  max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024))
+                  max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
+                  functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
+                  max_workers_per_function=max_workers_per_function)
     if python:
         fields["python"] = python
     config = Config(**fields)  # type: ignore[arg-type]

@@ -31,6 +31,7 @@ class Config:
     token: str = DEFAULT_TOKEN
     app_id: str = DEFAULT_APP_ID
     functions_dir: Path | None = None
+    watch: bool = True
     max_log_entries: int = DEFAULT_MAX_LOG_ENTRIES
     max_body_bytes: int = int(DEFAULT_MAX_BODY_MB * 1024 * 1024)
     console_cap_bytes: int = DEFAULT_CONSOLE_CAP_BYTES

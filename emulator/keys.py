@@ -7,12 +7,13 @@ from aiohttp import web
 from .api.auth import Auth
 from .clock import Clock
 from .config import Config
+from .folder.load import FolderLoader
 from .invoke import Invoker
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
 
-__all__ = ["AUTH", "CLOCK", "CONFIG", "INVOKER", "LOGS", "REGISTRY", "RUNTIME"]
+__all__ = ["AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME"]
 
 CONFIG = web.AppKey("CONFIG", Config)
 CLOCK = web.AppKey("CLOCK", Clock)
@@ -21,3 +22,5 @@ LOGS = web.AppKey("LOGS", LogStore)
 RUNTIME = web.AppKey("RUNTIME", Runtime)
 REGISTRY = web.AppKey("REGISTRY", Registry)
 INVOKER = web.AppKey("INVOKER", Invoker)
+LOADER = web.AppKey("LOADER", FolderLoader)
+"""Present only when a functions folder is served."""

@@ -13,6 +13,7 @@ from aiohttp import web
 from .app import build_app
 from .clock import iso
 from .config import Config
+from .folder.load import Report
 from .keys import LOGS, REGISTRY
 from .logstore import LogEntry
 
@@ -22,9 +23,9 @@ __all__ = ["Server", "run"]
 class Server:
     """One emulator on one socket; `url` is known after `start()`."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, report: Report | None = None) -> None:
         self.config = config
-        self.app = build_app(config)
+        self.app = build_app(config, report) if report is not None else build_app(config)
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         self.url = ""
 
@@ -42,39 +43,64 @@ class Server:
         await self._runner.cleanup()
 
 
-def _print_entry(out: TextIO, json_lines: bool) -> object:
-    def show(entry: LogEntry) -> None:
-        if json_lines:
-            out.write(orjson.dumps(entry.to_json()).decode() + "\n")
-        else:
-            line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {entry.trigger}  {entry.method} "
-                    f"{entry.path}  {entry.status_code}  {entry.duration_ms:.1f} ms  {entry.memory_mb:g} MB")
-            if entry.error:
-                line += f"  error: {entry.error.splitlines()[0]}"
-            out.write(line + "\n")
-            for level, message, _ in entry.console:
-                out.write(f"    [{level}] {message}\n")
-        out.flush()
+class _Terminal:
+    """What `fnemu start` prints: the ready line first, then folder events and invocations."""
 
-    return show
+    def __init__(self, out: TextIO, json_lines: bool) -> None:
+        self.out = out
+        self.json_lines = json_lines
+        self._held: list[tuple[str, str, str]] | None = []
+
+    def report(self, kind: str, name: str, message: str) -> None:
+        if self._held is not None:
+            self._held.append((kind, name, message))
+            return
+        if self.json_lines:
+            self._write(orjson.dumps({"event": kind, "function": name, "message": message}).decode())
+        else:
+            self._write(f"{kind:>8}  {name}  {message}".rstrip())
+
+    def ready(self, url: str, server: Server) -> None:
+        held, self._held = self._held or [], None
+        self._write(f"fnemu listening on {url}")
+        for kind, name, message in held:
+            if kind == "error":
+                self.report(kind, name, message)
+        fns = server.app[REGISTRY].all()
+        if fns:
+            self._write(f"{'function':<24} {'url':<56} triggers")
+            for fn in sorted(fns, key=lambda f: (f.app_id, f.name)):
+                spec = fn.current.spec
+                triggers = ", ".join(t.type for t in spec.triggers) or "-"
+                fn_url = f"{url}/v1/{fn.app_id}/fn/{fn.name}"
+                self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
+        else:
+            self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
+        server.app[LOGS].listeners.append(self.invocation)
+
+    def invocation(self, entry: LogEntry) -> None:
+        if self.json_lines:
+            self._write(orjson.dumps(entry.to_json()).decode())
+            return
+        line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {entry.trigger}  {entry.method} "
+                f"{entry.path}  {entry.status_code}  {entry.duration_ms:.1f} ms  {entry.memory_mb:g} MB")
+        if entry.error:
+            line += f"  error: {entry.error.splitlines()[0]}"
+        self._write(line)
+        for level, message, _ in entry.console:
+            self._write(f"    [{level}] {message}")
+
+    def _write(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
 
 
 async def run(config: Config, *, log_format: str = "pretty", out: TextIO = sys.stdout) -> None:
     """`fnemu start`: serve until SIGINT/SIGTERM; the first stdout line carries the API URL."""
-    server = Server(config)
+    terminal = _Terminal(out, log_format == "json")
+    server = Server(config, terminal.report)
     url = await server.start()
-    out.write(f"fnemu listening on {url}\n")
-    out.write(f"  developer token: Authorization: Bearer <token> (--token / FNEMU_TOKEN)\n")
-    fns = server.app[REGISTRY].all()
-    if fns:
-        out.write("  functions:\n")
-        for fn in fns:
-            triggers = ", ".join(t.type for t in fn.current.spec.triggers) or "-"
-            out.write(f"    {fn.name:<24} {url}/v1/{fn.app_id}/fn/{fn.name}  [{triggers}]\n")
-    else:
-        out.write(f"  no functions yet: POST {url}/v1/{config.app_id}/functions\n")
-    out.flush()
-    server.app[LOGS].listeners.append(_print_entry(out, log_format == "json"))  # type: ignore[arg-type]
+    terminal.ready(url, server)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

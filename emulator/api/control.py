@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .. import __version__
 from ..errors import BadRequest
-from ..keys import AUTH, CLOCK, LOGS, REGISTRY
+from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY
 from .body import json_response, read_json
 
 __all__ = ["routes"]
@@ -51,4 +51,7 @@ async def reset(request: web.Request) -> web.Response:
     for fn in request.app[REGISTRY].all():
         fn.log = request.app[LOGS].open(fn.app_id, fn.name)
     request.app[CLOCK].reset()
+    loader = request.app.get(LOADER)
+    if loader is not None:
+        await loader.load_all()
     return json_response({"status": "ok"})

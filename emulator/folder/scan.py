@@ -1,0 +1,139 @@
+"""Which functions a folder defines, and the deploy spec each file set amounts to (pure, no registry).
+
+    NAME.py / NAME.js / NAME.mjs / NAME.cjs   one function, config in NAME.json beside it
+    NAME/                                     entry index.mjs, index.js, index.cjs, main.py or
+                                              handler.py (or "entry" in NAME/function.json); NAME/.env
+    _NAME.*, .NAME, node_modules, __pycache__ not functions (shared modules, tooling)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from ..errors import ApiError
+from ..registry.spec import FunctionSpec, parse_spec, validate_name
+
+__all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_spec"]
+
+CODE_SUFFIXES = {".py": "python", ".js": "node", ".mjs": "node", ".cjs": "node"}
+FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
+_IGNORED_DIRS = {"node_modules", "__pycache__"}
+
+
+class FolderError(Exception):
+    """A problem in the folder, shown to the user with the file it is in."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class FolderFunction:
+    name: str
+    entry: Path
+    config: Path | None
+    folder: Path | None
+
+    @property
+    def language(self) -> str:
+        return CODE_SUFFIXES[self.entry.suffix]
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith((".", "_", "#")) or name.endswith("~") or name in _IGNORED_DIRS
+
+
+def names_in(root: Path) -> set[str]:
+    """Names of everything in the folder that could be a function."""
+    names: set[str] = set()
+    if not root.is_dir():
+        return names
+    for child in root.iterdir():
+        if _ignored(child.name):
+            continue
+        if child.is_dir():
+            names.add(child.name)
+        elif child.suffix in CODE_SUFFIXES:
+            names.add(child.stem)
+    return names
+
+
+def find(root: Path, name: str) -> FolderFunction | None:
+    """The function called `name` in the folder now, None if there is none (a folder with no
+    entry file is a shared package, not a function). FolderError if it is ambiguous or invalid."""
+    folder = root / name
+    files = [root / f"{name}{suffix}" for suffix in CODE_SUFFIXES if (root / f"{name}{suffix}").is_file()]
+    if folder.is_dir():
+        config = folder / "function.json"
+        entry_name = _read_config(config).get("entry") if config.is_file() else None
+        if entry_name is not None:
+            if not isinstance(entry_name, str) or not (folder / entry_name).is_file():
+                raise FolderError(config, f"entry: {entry_name!r} is not a file in {folder}")
+            entry = folder / entry_name
+            if entry.suffix not in CODE_SUFFIXES:
+                raise FolderError(config, f"entry: {entry_name!r} must end in {', '.join(CODE_SUFFIXES)}")
+        else:
+            entry = next((folder / e for e in FOLDER_ENTRIES if (folder / e).is_file()), None)  # type: ignore[assignment]
+            if entry is None:
+                return None
+        files.append(entry)
+        config_path: Path | None = config if config.is_file() else None
+        folder_path: Path | None = folder
+    elif files:
+        entry = files[0]
+        json_config = root / f"{name}.json"
+        config_path = json_config if json_config.is_file() else None
+        folder_path = None
+    else:
+        return None
+    if len(files) > 1:
+        raise FolderError(root, f"{', '.join(f.name for f in files)} all define the function {name!r}; keep one")
+    try:
+        validate_name(name)
+    except ApiError as exc:
+        raise FolderError(entry, f"{exc.message} (the file name is the function name)") from None
+    return FolderFunction(name, entry, config_path, folder_path)
+
+
+def read_spec(fn: FolderFunction) -> FunctionSpec:
+    """The deploy spec for the files as they are now; FolderError naming the file otherwise."""
+    body: dict[str, Any] = {}
+    if fn.config is not None:
+        body.update(_read_config(fn.config))
+        for key in ("name", "code"):
+            if key in body:
+                raise FolderError(fn.config, f"{key}: not allowed here; the file decides it")
+        body.pop("entry", None)
+    if fn.folder is not None and (fn.folder / ".env").is_file():
+        env_file = fn.folder / ".env"
+        values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        configured = body.get("envVars")
+        body["envVars"] = {**values, **configured} if isinstance(configured, dict) else values
+    body.setdefault("language", fn.language)
+    try:
+        body["code"] = fn.entry.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FolderError(fn.entry, f"cannot read: {exc}") from None
+    try:
+        return parse_spec(body, name=fn.name)
+    except ApiError as exc:
+        raise FolderError(fn.config or fn.entry, exc.message) from None
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FolderError(path, f"line {exc.lineno}: malformed JSON ({exc.msg})") from None
+    except OSError as exc:
+        raise FolderError(path, f"cannot read: {exc.strerror}") from None
+    if not isinstance(data, dict):
+        raise FolderError(path, "must be a JSON object of deploy fields")
+    return data

@@ -1,0 +1,67 @@
+"""Saves → reloads: one watchfiles watcher for the whole folder.
+
+Change types are not trusted (editors' atomic saves arrive as add/delete pairs): a batch only
+says which names to look at again, and the loader reads what exists now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from watchfiles import awatch
+
+from .load import FolderLoader
+from .scan import CODE_SUFFIXES
+
+__all__ = ["affected_names", "watch"]
+
+_log = logging.getLogger("fnemu.folder")
+_TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", "___jb_tmp___", "___jb_old___")
+_IGNORED_PARTS = {"node_modules", "__pycache__", ".git"}
+
+
+def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -> set[str]:
+    """Function names whose files a batch touched. A shared module beside the functions
+    (`_db.py`) touches every single-file function in the folder."""
+    names: set[str] = set()
+    for raw in paths:
+        try:
+            parts = Path(raw).relative_to(root).parts
+        except ValueError:
+            continue
+        if not parts or _IGNORED_PARTS.intersection(parts):
+            continue
+        first = parts[0]
+        if len(parts) > 1:
+            if not first.startswith((".", "_")):
+                names.add(first)
+            else:
+                names |= file_functions
+            continue
+        if first.startswith((".#", "#")) or first.endswith(_TEMP_SUFFIXES) or first.isdigit():
+            continue
+        stem, dot, suffix = first.rpartition(".")
+        if not dot or f".{suffix}" not in {*CODE_SUFFIXES, ".json"}:
+            continue
+        if stem.startswith("_"):
+            names |= file_functions
+        elif not stem.startswith("."):
+            names.add(stem)
+    return names
+
+
+async def watch(loader: FolderLoader, stop: asyncio.Event) -> None:
+    """Reload on every batch of changes until `stop` is set."""
+    root = loader.root.resolve()
+    async for changes in awatch(root, debounce=50, step=10, stop_event=stop, recursive=True):
+        file_functions = {p.stem for p in root.iterdir()
+                          if p.suffix in CODE_SUFFIXES and not p.name.startswith((".", "_"))}
+        names = affected_names(root, (path for _, path in changes), file_functions)
+        if names:
+            try:
+                await loader.reload(names)
+            except Exception:  # noqa: BLE001 - the watcher must outlive any one bad reload
+                _log.exception("reload of %s failed", ", ".join(sorted(names)))
