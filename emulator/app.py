@@ -61,9 +61,10 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
         stop = asyncio.Event()
         watcher = None
         if loader is not None:
-            await loader.load_all()
             if config.watch:
                 watcher = asyncio.create_task(watch(loader, stop))
+                await asyncio.sleep(0)  # the watcher's inotify watches exist from its first step
+            await loader.load_all()
         yield
         stop.set()
         if watcher is not None:

@@ -5,6 +5,7 @@ Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on 
 in FNEMU_WORKER_FDS. argv: style, entry file, handler names (comma-separated).
 """
 
+import importlib.machinery
 import importlib.util
 import io
 import json
@@ -236,12 +237,44 @@ def _user_traceback(exc):
     return "".join(lines)
 
 
+class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
+    """Never trust bytecode caches for the function's own files: a save within the same second
+    that keeps the size (v1 → v2) passes the .pyc's mtime+size check and would run stale code."""
+
+    def get_data(self, path):
+        if path.endswith(".pyc"):
+            raise OSError("bytecode caches are bypassed for function code")
+        return super().get_data(path)
+
+    def set_data(self, path, data, *, _mode=0o666):
+        pass
+
+
+def _fresh_imports_under(directory):
+    """Modules imported from the function's folder go through _FreshSourceLoader too."""
+    loaders = [
+        (_FreshSourceLoader, importlib.machinery.SOURCE_SUFFIXES),
+        (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+    ]
+    prefix = os.path.join(os.path.abspath(directory), "")
+
+    def hook(entry):
+        if os.path.join(os.path.abspath(entry or "."), "").startswith(prefix):
+            return importlib.machinery.FileFinder(entry, *loaders)
+        raise ImportError("not the function's folder")
+
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
+
+
 def _load(path, handler_names):
     directory = os.path.dirname(path)
     if directory not in sys.path:
         sys.path.insert(0, directory)
+    _fresh_imports_under(directory)
     module_name = os.path.splitext(os.path.basename(path))[0].replace("-", "_")
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    spec = importlib.util.spec_from_file_location(module_name, path,
+                                                  loader=_FreshSourceLoader(module_name, path))
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
