@@ -10,6 +10,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,8 @@ import pytest
 
 from .client import Client
 from .config import Config
+from .folder.scan import FOLDER_ENTRIES, find, read_spec
+from .keys import CLOCK, LOGS, REGISTRY
 from .server import Server
 
 __all__ = ["Emulator", "EmulatorThread"]
@@ -119,21 +122,116 @@ class Emulator:
     def user_token(self, sub: str, **claims: Any) -> str:
         return self.client.user_token(sub, **claims)
 
+    def deploy_dir(self, path: str | Path) -> dict[str, Any]:
+        """Deploy one function from a `NAME/` folder (CONTRACT §10), its files used in place."""
+        folder = Path(path).resolve()
+        found = find(folder.parent, folder.name)
+        if found is None or found.folder is None:
+            raise ValueError(f"{folder} has no entry file ({', '.join(FOLDER_ENTRIES)} or \"entry\" "
+                             "in function.json)")
+        spec = read_spec(found)
+        server = self.server
+
+        async def deploy() -> dict[str, Any]:
+            fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, entry=found.entry)
+            return fn.to_json(self.url)
+
+        result: dict[str, Any] = self._thread.run(deploy())
+        return result
+
+    def describe_invocations(self, since: float) -> str:
+        """Every invocation since `since`, oldest first, with errors and console output."""
+        app = self.server.app
+        entries = [e for fn in app[REGISTRY].all()
+                   for e in app[LOGS].query(fn.app_id, fn.name, limit=1000, since=since)]
+        lines = []
+        for e in sorted(entries, key=lambda e: e.timestamp):
+            lines.append(f"{e.function} [{e.trigger}] {e.method} {e.path} -> {e.status_code} "
+                         f"({e.duration_ms:.1f} ms)")
+            lines.extend(f"    {level}: {message}" for level, message, _ in e.console)
+            if e.error:
+                lines.extend(f"    ! {line}" for line in e.error.splitlines())
+        return "\n".join(lines)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fnemu", "fnemu emulator")
+    for name, help_text in (
+        ("functions_dir", "functions folder the fnemu fixture serves"),
+        ("python", "interpreter for Python functions"),
+        ("node", "node binary for Node functions"),
+    ):
+        option = f"--fnemu-{name.replace('_', '-')}"
+        group.addoption(option, dest=f"fnemu_{name}", default=None, help=help_text)
+        parser.addini(f"fnemu_{name}", help_text, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fnemu(functions_dir=None): serve this functions folder to the test")
+
+
+def _setting(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(f"fnemu_{name}", None) or config.getini(f"fnemu_{name}")
+    return str(value) if value else None
+
+
+class _Servers:
+    """One emulator per distinct folder, started on first use and kept for the session."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+        self._running: dict[str | None, tuple[EmulatorThread, Emulator]] = {}
+
+    def get(self, functions_dir: str | None) -> Emulator:
+        key = str(Path(functions_dir).resolve()) if functions_dir else None
+        if key not in self._running:
+            fields: dict[str, Any] = {"port": 0, "functions_dir": Path(key) if key else None}
+            for name in ("python", "node"):
+                value = _setting(self._config, name)
+                if value and name in Config.__dataclass_fields__:
+                    fields[name] = value
+            thread = EmulatorThread(Config(**fields))
+            self._running[key] = (thread, Emulator(thread, thread.start()))
+        return self._running[key][1]
+
+    def close(self) -> None:
+        for thread, emulator in self._running.values():
+            emulator.close()
+            thread.stop()
+        self._running.clear()
+
 
 @pytest.fixture(scope="session")
-def _fnemu_session() -> Iterator[Emulator]:
-    thread = EmulatorThread(Config(port=0))
-    url = thread.start()
-    emulator = Emulator(thread, url)
+def _fnemu_servers(pytestconfig: pytest.Config) -> Iterator[_Servers]:
+    servers = _Servers(pytestconfig)
     try:
-        yield emulator
+        yield servers
     finally:
-        emulator.close()
-        thread.stop()
+        servers.close()
 
 
 @pytest.fixture
-def fnemu(_fnemu_session: Emulator) -> Emulator:
+def fnemu(request: pytest.FixtureRequest, _fnemu_servers: _Servers) -> Emulator:
     """A running emulator, reset to a fresh state for this test."""
-    _fnemu_session.reset()
-    return _fnemu_session
+    marker = request.node.get_closest_marker("fnemu")
+    folder = marker.kwargs.get("functions_dir") if marker else None
+    emulator = _fnemu_servers.get(folder or _setting(request.config, "functions_dir"))
+    emulator.reset()
+    request.node.stash[_USED] = (emulator, emulator.server.app[CLOCK].now())
+    return emulator
+
+
+_USED = pytest.StashKey[tuple["Emulator", float]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test shows what its functions did: each invocation, its error and console output."""
+    report = yield
+    used = item.stash.get(_USED, None)
+    if used is not None and report.failed and call.when == "call":
+        emulator, since = used
+        text = emulator.describe_invocations(since)
+        if text:
+            report.sections.append(("fnemu invocations", text))
+    return report

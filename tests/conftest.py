@@ -11,6 +11,8 @@ import pytest
 from emulator.config import Config
 from emulator.pytest_plugin import Emulator, EmulatorThread
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def make_emulator() -> Iterator[Callable[..., Emulator]]:

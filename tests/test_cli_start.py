@@ -1,0 +1,96 @@
+"""§1 and §11 `fnemu start`: the ready line, the function table, clean stops, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+FNEMU = [sys.executable, "-m", "emulator"]
+HELLO = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n"
+
+
+def start(*args: str, cwd: Path | None = None) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([*FNEMU, "start", "--port", "0", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=cwd,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", first)
+    assert match, f"first line has no URL: {first!r} / {proc.stderr.read() if proc.poll() is not None else ''}"
+    return proc, match.group(0)
+
+
+def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, str]:
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=20)
+    return proc.returncode, out
+
+
+def test_first_stdout_line_is_the_url_then_the_function_table(tmp_path):
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    (folder / "hello.py").write_text(HELLO)
+    proc, url = start("--functions-dir", str(folder))
+    try:
+        health = httpx.get(f"{url}/_emu/health", headers={"Authorization": "Bearer fnemu-dev-token"})
+        assert health.json()["status"] == "ok"
+        r = httpx.get(f"{url}/v1/local/fn/hello", headers={"Authorization": "Bearer fnemu-dev-token"})
+        assert r.text == "hi"
+    finally:
+        code, out = stop(proc)
+    assert code == 0
+    assert f"{url}/v1/local/fn/hello" in out
+    assert re.search(r"hello\s+http\s+GET /\s+200", out), out
+
+
+def test_default_functions_folder_and_token_from_env(tmp_path):
+    (tmp_path / "functions").mkdir()
+    (tmp_path / "functions" / "hello.py").write_text(HELLO)
+    env_token = "from-env"
+    proc = subprocess.Popen([*FNEMU, "start", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env={**os.environ, "FNEMU_TOKEN": env_token,
+                                 "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert proc.stdout is not None
+    url = re.search(r"http://\S+", proc.stdout.readline()).group(0)  # type: ignore[union-attr]
+    try:
+        assert httpx.get(f"{url}/v1/local/fn/hello", headers={"Authorization": f"Bearer {env_token}"}).text == "hi"
+        assert httpx.get(f"{url}/v1/local/fn/hello",
+                         headers={"Authorization": "Bearer fnemu-dev-token"}).status_code == 401
+    finally:
+        stop(proc, signal.SIGINT)
+
+
+def test_sigint_stops_cleanly():
+    proc, _ = start()
+    code, _ = stop(proc, signal.SIGINT)
+    assert code == 0
+
+
+def test_port_in_use_is_one_clear_line():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = subprocess.run([*FNEMU, "start", "--port", str(port)], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert f"could not listen on 127.0.0.1:{port}" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--functions-dir", "/nonexistent/folder"], "is not a folder"),
+    (["--port", "70000"], "70000"),
+    (["--log-format", "xml"], "xml"),
+])
+def test_bad_options_are_one_clear_line(args, message):
+    result = subprocess.run([*FNEMU, "start", *args], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and message in result.stderr

@@ -1,0 +1,111 @@
+"""§12 the pytest plugin, met the way users meet it: an inner pytest session in a subprocess."""
+
+from __future__ import annotations
+
+import pytest
+
+HELLO = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n"
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=180)
+
+
+def test_sync_test_uses_every_member(pytester):
+    pytester.makepyfile(test_user=f'''
+        def test_it(fnemu):
+            fn = fnemu.deploy("hello", {HELLO!r})
+            assert fn["version"] == 1 and fnemu.url.startswith("http://127.0.0.1:")
+            r = fnemu.call("hello")
+            assert r.status_code == 200 and r.text == "hi"
+            assert fnemu.call("hello", auth=False).status_code == 401
+            token = fnemu.user_token("user-1", role="admin")
+            assert fnemu.call("hello", headers={{"Authorization": "Bearer " + token}}).text == "hi"
+            envelope = fnemu.invoke("hello", method="POST", path="/x", body={{"a": 1}})
+            assert envelope["status_code"] == 200 and envelope["body"] == "hi"
+            assert [e["trigger"] for e in fnemu.logs("hello")] == ["invoke", "http", "http", ]
+
+        def test_state_is_reset_between_tests(fnemu):
+            assert fnemu.client.list() == []
+    ''')
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
+
+
+def test_async_tests_work(pytester):
+    pytester.makepyfile(test_user=f'''
+        import asyncio
+        import pytest
+
+        @pytest.mark.asyncio
+        async def test_async(fnemu):
+            fnemu.deploy("hello", {HELLO!r})
+            await asyncio.sleep(0)
+            assert fnemu.call("hello").text == "hi"
+    ''')
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_marker_and_ini_option_serve_a_folder(pytester):
+    folder = pytester.mkdir("functions")
+    (folder / "hello.py").write_text(HELLO)
+    other = pytester.mkdir("other")
+    (other / "bye.py").write_text(HELLO.replace("hi", "bye"))
+    pytester.makeini("[pytest]\nfnemu_functions_dir = functions\n")
+    pytester.makepyfile(test_user='''
+        import pytest
+
+        def test_ini_folder(fnemu):
+            assert fnemu.call("hello").text == "hi"
+
+        @pytest.mark.fnemu(functions_dir="other")
+        def test_marker_folder(fnemu):
+            assert fnemu.call("bye").text == "bye"
+            assert fnemu.call("hello").status_code == 404
+    ''')
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_deploy_dir_uses_the_folder_in_place(pytester):
+    fn_dir = pytester.mkdir("greeter")
+    (fn_dir / "main.py").write_text("from words import WORD\n"
+                                    "def handler(event, context):\n    return {'statusCode': 200, 'body': WORD}\n")
+    (fn_dir / "words.py").write_text("WORD = 'howdy'\n")
+    (fn_dir / "function.json").write_text('{"timeoutMs": 2000}')
+    pytester.makepyfile(test_user='''
+        def test_it(fnemu):
+            fn = fnemu.deploy_dir("greeter")
+            assert fn["name"] == "greeter" and fn["timeoutMs"] == 2000
+            assert fnemu.call("greeter").text == "howdy"
+    ''')
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_each_xdist_worker_gets_its_own_emulator(pytester):
+    pytester.makepyfile(test_user='''
+        import pytest
+
+        @pytest.mark.parametrize("i", range(4))
+        def test_it(fnemu, i, worker_id):
+            fnemu.deploy(f"fn{i}", "def handler(e, c):\\n    return {'statusCode': 200, 'body': 'x'}\\n")
+            names = [f["name"] for f in fnemu.client.list()]
+            assert names == [f"fn{i}"]
+            with open(f"url-{worker_id}-{i}", "w") as f:
+                f.write(fnemu.url)
+    ''')
+    run(pytester, "-n", "2").assert_outcomes(passed=4)
+    urls = {p.read_text() for p in pytester.path.glob("url-*")}
+    workers = {p.name.split("-")[1] for p in pytester.path.glob("url-*")}
+    assert len(workers) == 2 and len(urls) == 2
+
+
+def test_a_failing_function_shows_its_output_in_the_report(pytester):
+    pytester.makepyfile(test_user='''
+        def test_it(fnemu):
+            fnemu.deploy("broken", "def handler(e, c):\\n    print('about to fail: marker-42')\\n    raise ValueError('kaput')\\n")
+            assert fnemu.call("broken").status_code == 200
+    ''')
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*fnemu invocations*", "*broken [[]http[]] GET / -> 500*",
+                                 "*log: about to fail: marker-42*", "*ValueError: kaput*"])
