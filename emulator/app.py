@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .api import control, fn, functions
+from .api import control, fn, functions, log_stream
 from .api.auth import Auth
 from .api.middleware import error_middleware
 from .clock import Clock
@@ -51,6 +51,7 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app.add_routes(functions.routes)
     app.add_routes(fn.routes)
     app.add_routes(control.routes)
+    log_stream.setup(app)
 
     loader = None
     if config.functions_dir is not None:

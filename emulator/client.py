@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 
 from .config import DEFAULT_HOST, DEFAULT_PORT
 
@@ -47,16 +49,23 @@ class Client:
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         """A JSON call; ClientError carrying the server's error message on any non-2xx."""
         response = self.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            self._raise_for(response)
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    @staticmethod
+    def _raise_for(response: httpx.Response) -> None:
         try:
             body = response.json()
         except ValueError:
             body = response.text
-        if response.status_code >= 400:
-            message = f"HTTP {response.status_code}"
-            if isinstance(body, dict) and isinstance(body.get("error"), dict):
-                message = f"{message}: {body['error'].get('message')}"
-            raise ClientError(message, response.status_code, body)
-        return body
+        message = f"HTTP {response.status_code}"
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            message = f"{message}: {body['error'].get('message')}"
+        raise ClientError(message, response.status_code, body)
 
     def functions_path(self, name: str | None = None, suffix: str = "") -> str:
         base = f"/v1/{self.app_id}/functions"
@@ -86,6 +95,22 @@ class Client:
         params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}
         result: list[dict[str, Any]] = self.api("GET", self.functions_path(name, "/logs"), params=params)["logs"]
         return result
+
+    def follow_logs(self, name: str, *, level: str = "all", limit: int = 10) -> Iterator[dict[str, Any]]:
+        """Entries as they happen (the server streams them), until interrupted."""
+        path = self.functions_path(name, "/logs/stream")
+        try:
+            with self.http.stream("GET", path, params={"level": level, "limit": limit}, timeout=None) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    self._raise_for(response)
+                for line in response.iter_lines():
+                    if line.strip():
+                        yield orjson.loads(line)
+        except httpx.ConnectError:
+            raise ClientError(f"cannot reach fnemu at {self.url}: is `fnemu start` running?") from None
+        except httpx.RemoteProtocolError:
+            return
 
     def set_env(self, name: str, env: dict[str, str | None]) -> list[str]:
         result: list[str] = self.api("PATCH", self.functions_path(name, "/env"), json={"envVars": env})["envVars"]

@@ -18,7 +18,7 @@ from dotenv import dotenv_values
 from ..errors import ApiError
 from ..registry.spec import FunctionSpec, parse_spec, validate_name
 
-__all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_spec"]
+__all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_body", "read_spec"]
 
 CODE_SUFFIXES = {".py": "python", ".js": "node", ".mjs": "node", ".cjs": "node"}
 FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
@@ -102,8 +102,8 @@ def find(root: Path, name: str) -> FolderFunction | None:
     return FolderFunction(name, entry, config_path, folder_path)
 
 
-def read_spec(fn: FolderFunction) -> FunctionSpec:
-    """The deploy spec for the files as they are now; FolderError naming the file otherwise."""
+def read_body(fn: FolderFunction) -> dict[str, Any]:
+    """The deploy body the files amount to (config fields, .env values, the entry's code)."""
     body: dict[str, Any] = {}
     if fn.config is not None:
         body.update(_read_config(fn.config))
@@ -112,8 +112,7 @@ def read_spec(fn: FolderFunction) -> FunctionSpec:
                 raise FolderError(fn.config, f"{key}: not allowed here; the file decides it")
         body.pop("entry", None)
     if fn.folder is not None and (fn.folder / ".env").is_file():
-        env_file = fn.folder / ".env"
-        values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        values = {k: v for k, v in dotenv_values(fn.folder / ".env").items() if v is not None}
         configured = body.get("envVars")
         body["envVars"] = {**values, **configured} if isinstance(configured, dict) else values
     body.setdefault("language", fn.language)
@@ -121,8 +120,15 @@ def read_spec(fn: FolderFunction) -> FunctionSpec:
         body["code"] = fn.entry.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FolderError(fn.entry, f"cannot read: {exc}") from None
+    body["name"] = fn.name
+    return body
+
+
+def read_spec(fn: FolderFunction) -> FunctionSpec:
+    """The validated spec for the files as they are now; FolderError naming the file otherwise."""
+    body = read_body(fn)
     try:
-        return parse_spec(body, name=fn.name)
+        return parse_spec(body)
     except ApiError as exc:
         raise FolderError(fn.config or fn.entry, exc.message) from None
 

@@ -1,0 +1,82 @@
+"""`GET /v1/{app_id}/functions/{name}/logs/stream`: recent entries, then each new one as it
+happens, one JSON object per line (what `fnemu logs --follow` reads)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import orjson
+from aiohttp import web
+
+from ..errors import BadRequest
+from ..keys import AUTH, LOGS, REGISTRY
+from ..logstore import LogEntry
+
+__all__ = ["setup"]
+
+routes = web.RouteTableDef()
+_HEARTBEAT_SECONDS = 15.0
+_QUEUE_BOUND = 10_000
+_STREAMS: web.AppKey[set[asyncio.Task[object]]] = web.AppKey("LOG_STREAMS", set)
+
+
+@routes.get("/v1/{app_id}/functions/{name}/logs/stream")
+async def stream_logs(request: web.Request) -> web.StreamResponse:
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    app_id, name = request.match_info["app_id"], request.match_info["name"]
+    request.app[REGISTRY].get(app_id, name)
+    level = request.query.get("level", "all")
+    if level not in ("all", "error"):
+        raise BadRequest("level: must be error or all", "level")
+    try:
+        backlog = int(request.query.get("limit", "10"))
+    except ValueError:
+        backlog = -1
+    if not 0 <= backlog <= 1000:
+        raise BadRequest("limit: must be an integer from 0 to 1000", "limit")
+
+    store = request.app[LOGS]
+    queue: asyncio.Queue[LogEntry] = asyncio.Queue(_QUEUE_BOUND)
+
+    def listen(entry: LogEntry) -> None:
+        if entry.app_id == app_id and entry.function == name and (level == "all" or entry.failed):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(entry)
+
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    recent = store.query(app_id, name, limit=backlog, errors_only=level == "error") if backlog else []
+    for entry in reversed(recent):
+        await response.write(orjson.dumps(entry.to_json()) + b"\n")
+    streams = request.app[_STREAMS]
+    task = asyncio.current_task()
+    assert task is not None
+    streams.add(task)
+    store.listeners.append(listen)
+    try:
+        while True:
+            try:
+                entry = await asyncio.wait_for(queue.get(), _HEARTBEAT_SECONDS)
+            except TimeoutError:
+                await response.write(b"\n")
+                continue
+            await response.write(orjson.dumps(entry.to_json()) + b"\n")
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        store.listeners.remove(listen)
+        streams.discard(task)
+    return response
+
+
+async def _close_streams(app: web.Application) -> None:
+    """On shutdown: end open streams now instead of waiting for their clients."""
+    for task in list(app[_STREAMS]):
+        task.cancel()
+
+
+def setup(app: web.Application) -> None:
+    app[_STREAMS] = set()
+    app.add_routes(routes)
+    app.on_shutdown.append(_close_streams)
