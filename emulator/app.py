@@ -48,10 +48,16 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app[RUNTIME] = runtime
     app[REGISTRY] = Registry(runtime, logs, clock, code_root)
     app[INVOKER] = Invoker(runtime, clock)
+    app.add_routes(fn.routes)  # first: the hot path should not try the other patterns
     app.add_routes(functions.routes)
-    app.add_routes(fn.routes)
     app.add_routes(control.routes)
     log_stream.setup(app)
+
+    async def stop_workers(app: web.Application) -> None:
+        """Before aiohttp waits for in-flight requests: a hung worker must not hold up a stop."""
+        runtime.close()
+
+    app.on_shutdown.append(stop_workers)
 
     loader = None
     if config.functions_dir is not None:

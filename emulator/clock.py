@@ -5,6 +5,7 @@ Everything that stamps or schedules (logs, cron) reads time here, so tests can m
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 
@@ -29,10 +30,24 @@ class Clock:
         self._offset = 0.0
 
 
+_iso_second = -1
+_iso_prefix = ""
+
+
 def iso(ts: float) -> str:
-    """ISO 8601 UTC with milliseconds and `Z` (CONTRACT §4)."""
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """ISO 8601 UTC with milliseconds and `Z` (CONTRACT §4). The part up to the second is
+    reused while the second lasts: every log line and entry formats one."""
+    global _iso_second, _iso_prefix
+    frac, whole = math.modf(ts)  # rounded as datetime.fromtimestamp rounds
+    second, micros = int(whole), round(frac * 1_000_000)
+    if micros >= 1_000_000:
+        second, micros = second + 1, micros - 1_000_000
+    elif micros < 0:
+        second, micros = second - 1, micros + 1_000_000
+    if second != _iso_second:
+        _iso_prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+        _iso_second = second
+    return f"{_iso_prefix}{micros // 1000:03d}Z"
 
 
 def parse_iso(text: str) -> float:

@@ -38,5 +38,6 @@ class Config:
     max_workers_per_function: int = DEFAULT_MAX_WORKERS_PER_FUNCTION
     idle_worker_seconds: float = DEFAULT_IDLE_WORKER_SECONDS
     python: str = field(default_factory=lambda: sys.executable)
+    node: str = "node"
     region: str = DEFAULT_REGION
     jwt_secret: str = "fnemu-local-jwt-secret"

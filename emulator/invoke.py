@@ -16,6 +16,7 @@ from .clock import Clock
 from .errors import WorkerError
 from .events.apigw import MalformedResponse, event_v1, event_v2, response_from_result
 from .events.request import HttpRequest
+from .events.web import request_event, response_from_reply
 from .logstore import LogEntry
 from .registry.registry import Function
 from .runtime import LoadError, Runtime
@@ -60,13 +61,14 @@ class Invoker:
         request_id = f"{self._prefix}-{n:012x}"
         now = self._clock.now()
         shape = event_v2 if spec.event_format == "v2" else event_v1
+        web = spec.runtime == "web"  # a Web Request/Response instead of an API Gateway event
         timeout = spec.timeout_ms / 1000
         message: dict[str, Any] = {
             "op": "invoke",
             "id": n,
-            "event": shape(request, request_id=request_id, stage=fn.app_id, now=now),
+            "event": request_event(request) if web else shape(request, request_id=request_id,
+                                                              stage=fn.app_id, now=now),
             "context": {"aws_request_id": request_id},
-            "deadline_ms": int((time.time() + timeout) * 1000),
         }
         started = time.perf_counter()
         inv = Invocation(request_id, 200, [], b"", 0.0, 0.0)
@@ -88,8 +90,8 @@ class Invoker:
                 inv.error = f"{result.error}\n{result.traceback}" if result.traceback else result.error
             else:
                 try:
-                    inv.status, inv.headers, inv.body = response_from_result(
-                        result.value, v2=spec.event_format == "v2")
+                    inv.status, inv.headers, inv.body = response_from_reply(result.value) if web else (
+                        response_from_result(result.value, v2=spec.event_format == "v2"))
                 except MalformedResponse as exc:
                     inv.status, inv.failure, inv.error = 502, "bad_response", str(exc)
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -50,6 +50,7 @@ class _Terminal:
         self.out = out
         self.json_lines = json_lines
         self._held: list[tuple[str, str, str]] | None = []
+        self._pending: list[str] = []
 
     def report(self, kind: str, name: str, message: str) -> None:
         if self._held is not None:
@@ -77,6 +78,7 @@ class _Terminal:
         else:
             self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
         server.app[LOGS].listeners.append(self.invocation)
+        self._flush()
 
     def invocation(self, entry: LogEntry) -> None:
         if self.json_lines:
@@ -91,7 +93,16 @@ class _Terminal:
             self._write(f"    [{level}] {message}")
 
     def _write(self, line: str) -> None:
-        self.out.write(line + "\n")
+        """Lines written in one pass of the event loop go out in one write and one flush."""
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._pending.append(line)
+
+    def _flush(self) -> None:
+        lines, self._pending = self._pending, []
+        if not lines:
+            return
+        self.out.write("\n".join(lines) + "\n")
         self.out.flush()
 
 
@@ -99,12 +110,12 @@ async def run(config: Config, *, log_format: str = "pretty", out: TextIO = sys.s
     """`fnemu start`: serve until SIGINT/SIGTERM; the first stdout line carries the API URL."""
     terminal = _Terminal(out, log_format == "json")
     server = Server(config, terminal.report)
-    url = await server.start()
-    terminal.ready(url, server)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    url = await server.start()
+    terminal.ready(url, server)
     try:
         await stop.wait()
     finally:

@@ -19,19 +19,22 @@ HELLO = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'h
 
 def start(*args: str, cwd: Path | None = None) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen([*FNEMU, "start", "--port", "0", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=cwd,
+                            stderr=subprocess.DEVNULL, text=True, cwd=cwd,
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert proc.stdout is not None
     first = proc.stdout.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", first)
-    assert match, f"first line has no URL: {first!r} / {proc.stderr.read() if proc.poll() is not None else ''}"
+    assert match, f"first line has no URL: {first!r}"
     return proc, match.group(0)
 
 
 def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, str]:
+    """Signal the server; the rest of its stdout (read through the same buffer as the first line)."""
     proc.send_signal(sig)
-    out, _ = proc.communicate(timeout=20)
-    return proc.returncode, out
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    proc.stdout.close()
+    return proc.wait(timeout=20), out
 
 
 def test_first_stdout_line_is_the_url_then_the_function_table(tmp_path):
@@ -65,7 +68,7 @@ def test_default_functions_folder_and_token_from_env(tmp_path):
         assert httpx.get(f"{url}/v1/local/fn/hello",
                          headers={"Authorization": "Bearer fnemu-dev-token"}).status_code == 401
     finally:
-        stop(proc, signal.SIGINT)
+        assert stop(proc, signal.SIGINT)[0] == 0
 
 
 def test_sigint_stops_cleanly():

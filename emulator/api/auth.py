@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from collections.abc import Mapping
@@ -19,20 +20,22 @@ _RESERVED = {"exp", "iat", "nbf", "iss"}
 
 
 class Auth:
-    __slots__ = ("_secret", "_token")
+    __slots__ = ("_key", "_token")
 
     def __init__(self, token: str, secret: str) -> None:
         self._token = token.encode()
-        self._secret = secret
+        self._key = hashlib.sha256(secret.encode()).digest()
+        """HS256 wants a key of at least 32 bytes (RFC 7518 §3.2), whatever the secret's length."""
 
     def caller(self, authorization: str | None) -> Caller:
         """Classify an Authorization header; invalid credentials count as anonymous."""
         if not authorization or not authorization[:7].lower() == "bearer ":
             return "anonymous"
         token = authorization[7:].strip()
-        if hmac.compare_digest(token.encode(), self._token):
+        # aiohttp keeps header bytes that are not UTF-8 as surrogates
+        if hmac.compare_digest(token.encode("utf-8", "surrogateescape"), self._token):
             return "developer"
-        if token.count(".") == 2 and self.verify(token) is not None:
+        if token.isascii() and token.count(".") == 2 and self.verify(token) is not None:
             return "user"
         return "anonymous"
 
@@ -56,10 +59,10 @@ class Auth:
         now = int(time.time())
         payload = {k: v for k, v in claims.items() if k not in _RESERVED}
         payload.update({"sub": sub, "iat": now, "exp": now + expires_in, "iss": "fnemu"})
-        return jwt.encode(payload, self._secret, algorithm=_ALGORITHM)
+        return jwt.encode(payload, self._key, algorithm=_ALGORITHM)
 
     def verify(self, token: str) -> dict[str, Any] | None:
         try:
-            return jwt.decode(token, self._secret, algorithms=[_ALGORITHM], options={"require": ["exp"]})
+            return jwt.decode(token, self._key, algorithms=[_ALGORITHM], options={"require": ["exp"]})
         except jwt.PyJWTError:
             return None

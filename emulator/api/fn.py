@@ -23,7 +23,7 @@ _PUBLIC_MESSAGES = {
 
 
 @routes.route("*", "/v1/{app_id}/fn/{name}")
-@routes.route("*", "/v1/{app_id}/fn/{name}/{rest:.*}")
+@routes.route("*", r"/v1/{app_id}/fn/{name}/{rest:[\s\S]*}")
 async def call_function(request: web.Request) -> web.StreamResponse:
     app_id, name = request.match_info["app_id"], request.match_info["name"]
     fn = request.app[REGISTRY].find(app_id, name)
@@ -42,8 +42,8 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         path=rest,
         full_path=request.path,
         query=tuple(request.query.items()),
-        raw_query=request.query_string,
-        headers=tuple(request.headers.items()),
+        raw_query=request.rel_url.raw_query_string,
+        headers=tuple((k, _text(v)) for k, v in request.headers.items()),
         body=await request.read(),
         source_ip=request.remote or "127.0.0.1",
         host=request.host,
@@ -51,6 +51,12 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         path_params=params,
     )
     return respond(await request.app[INVOKER].invoke(fn, req, "http"))
+
+
+def _text(value: str) -> str:
+    """aiohttp keeps header bytes that are not UTF-8 as surrogates; the event is JSON, so they
+    reach the function as U+FFFD."""
+    return value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def respond(inv: Invocation) -> web.Response:

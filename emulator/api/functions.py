@@ -19,6 +19,7 @@ from ..logstore import LogEntry
 from ..registry.spec import parse_spec, validate_env_patch
 from ..triggers.http import METHODS
 from .body import json_response, read_json
+from .query import query_bool, query_int, query_level
 
 __all__ = ["routes"]
 
@@ -131,10 +132,10 @@ def _described_request(described: Any, prefix: str, request: web.Request) -> Htt
     path = described.get("path", "/")
     if not isinstance(path, str) or not path.startswith("/"):
         raise BadRequest('path: must be a string starting with "/"', "path")
-    headers = described.get("headers") or {}
+    headers = {} if described.get("headers") is None else described["headers"]
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise BadRequest("headers: must be an object of name: string", "headers")
-    query = described.get("query") or {}
+    query = {} if described.get("query") is None else described["query"]
     if not isinstance(query, dict):
         raise BadRequest("query: must be an object of name: string or list of strings", "query")
     pairs: list[tuple[str, str]] = []
@@ -165,7 +166,7 @@ async def logs(request: web.Request) -> web.Response:
     _developer(request)
     app_id, name = request.match_info["app_id"], request.match_info["name"]
     q = request.query
-    limit = _query_int(q.get("limit"), "limit", 50, 1, 1000)
+    limit = query_int(q, "limit", 50, 1, 1000)
     since = None
     if q.get("since"):
         try:
@@ -173,39 +174,14 @@ async def logs(request: web.Request) -> web.Response:
         except ValueError:
             raise BadRequest("since: must be an ISO 8601 date or date-time, e.g. 2026-01-01T00:00:00Z",
                              "since") from None
-    level = q.get("level", "all")
-    if level not in ("all", "error"):
-        raise BadRequest("level: must be error or all", "level")
-    include_deleted = _query_bool(q.get("include_deleted"), "include_deleted")
+    errors_only = query_level(q)
+    include_deleted = query_bool(q, "include_deleted")
     store = request.app[LOGS]
     if request.app[REGISTRY].find(app_id, name) is None and not (
         include_deleted and store.has_deleted(app_id, name)
     ):
         hint = "" if include_deleted else " (deleted functions' logs need include_deleted=true)"
         raise NotFound(f"function {name!r} not found in app {app_id!r}{hint}", "name")
-    entries = store.query(app_id, name, limit=limit, since=since, errors_only=level == "error",
+    entries = store.query(app_id, name, limit=limit, since=since, errors_only=errors_only,
                           include_deleted=include_deleted)
     return json_response({"logs": [e.to_json() for e in entries]})
-
-
-def _query_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name}: must be an integer from {low} to {high}", name) from None
-    if not low <= value <= high:
-        raise BadRequest(f"{name}: must be from {low} to {high}, got {value}", name)
-    return value
-
-
-def _query_bool(raw: str | None, name: str) -> bool:
-    if raw is None or raw == "":
-        return False
-    lowered = raw.lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise BadRequest(f"{name}: must be true or false", name)

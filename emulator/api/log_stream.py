@@ -9,9 +9,9 @@ import contextlib
 import orjson
 from aiohttp import web
 
-from ..errors import BadRequest
 from ..keys import AUTH, LOGS, REGISTRY
 from ..logstore import LogEntry
+from .query import query_int, query_level
 
 __all__ = ["setup"]
 
@@ -26,27 +26,20 @@ async def stream_logs(request: web.Request) -> web.StreamResponse:
     request.app[AUTH].require_developer(request.headers.get("Authorization"))
     app_id, name = request.match_info["app_id"], request.match_info["name"]
     request.app[REGISTRY].get(app_id, name)
-    level = request.query.get("level", "all")
-    if level not in ("all", "error"):
-        raise BadRequest("level: must be error or all", "level")
-    try:
-        backlog = int(request.query.get("limit", "10"))
-    except ValueError:
-        backlog = -1
-    if not 0 <= backlog <= 1000:
-        raise BadRequest("limit: must be an integer from 0 to 1000", "limit")
+    errors_only = query_level(request.query)
+    backlog = query_int(request.query, "limit", 10, 0, 1000)
 
     store = request.app[LOGS]
     queue: asyncio.Queue[LogEntry] = asyncio.Queue(_QUEUE_BOUND)
 
     def listen(entry: LogEntry) -> None:
-        if entry.app_id == app_id and entry.function == name and (level == "all" or entry.failed):
+        if entry.app_id == app_id and entry.function == name and (entry.failed or not errors_only):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(entry)
 
     response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson", "Cache-Control": "no-cache"})
     await response.prepare(request)
-    recent = store.query(app_id, name, limit=backlog, errors_only=level == "error") if backlog else []
+    recent = store.query(app_id, name, limit=backlog, errors_only=errors_only) if backlog else []
     for entry in reversed(recent):
         await response.write(orjson.dumps(entry.to_json()) + b"\n")
     streams = request.app[_STREAMS]

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ..errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
+from ..errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge
 from ..keys import CONFIG
 from .body import json_response
 
@@ -19,7 +19,7 @@ _log = logging.getLogger("fnemu.api")
 def _from_http_exception(exc: web.HTTPException, request: web.Request) -> ApiError | None:
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         limit = request.app[CONFIG].max_body_bytes
-        return PayloadTooLarge(f"body: larger than the {limit / 1048576:g} MiB limit (--max-body-mb)", "body")
+        return PayloadTooLarge(f"body: larger than the limit of {limit} bytes (--max-body-mb)", "body")
     if isinstance(exc, web.HTTPMethodNotAllowed):
         return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; "
                                 f"allowed: {', '.join(sorted(exc.allowed_methods))}")
@@ -37,6 +37,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if isinstance(exc, MethodNotAllowed) and exc.allow:
             headers = {"Allow": ", ".join(exc.allow)}
         return json_response(exc.to_json(), exc.status, headers)
+    except web.RequestPayloadError:
+        error = BadRequest("body: could not be read; it does not match its Content-Encoding", "body")
+        response = json_response(error.to_json(), error.status)
+        response.force_close()  # the connection cannot be read past a broken body
+        return response
     except web.HTTPException as exc:
         error = _from_http_exception(exc, request)
         if error is None:

@@ -4,9 +4,9 @@ the HTTP response for a Lambda result. One shape for Python and Node alike."""
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -34,8 +34,14 @@ def _body(req: HttpRequest) -> tuple[str | None, bool]:
     return base64.b64encode(req.body).decode("ascii"), True
 
 
+@functools.lru_cache(maxsize=4)
+def _request_time_of(second: int) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+
+
 def _request_time(ts: float) -> str:
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(ts))
+    """API Gateway's `requestTime`, formatted once per second."""
+    return _request_time_of(int(ts))
 
 
 def event_v1(req: HttpRequest, *, request_id: str, stage: str, now: float) -> dict[str, Any]:
@@ -153,42 +159,44 @@ def event_v2(req: HttpRequest, *, request_id: str, stage: str, now: float) -> di
 
 
 def response_from_result(value: Any, *, v2: bool) -> Response:
-    """The HTTP response for a handler's return value, as API Gateway builds it."""
-    if not isinstance(value, Mapping) or "statusCode" not in value:
+    """The HTTP response for a handler's return value (decoded JSON), as API Gateway builds it."""
+    if type(value) is not dict or "statusCode" not in value:
         if v2:
             body = value.encode() if isinstance(value, str) else orjson.dumps(value)
             return 200, [("Content-Type", "application/json")], body
         kind = "null" if value is None else type(value).__name__
         raise MalformedResponse(
             f"malformed Lambda proxy response: expected an object with statusCode, got {kind}")
-    status = value.get("statusCode")
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise MalformedResponse(f"malformed Lambda proxy response: statusCode must be an HTTP status, got {status!r}")
+    status = value["statusCode"]
+    if type(status) is not int:
+        status = int(status) if isinstance(status, str) and status.isdigit() else None
+    if status is None or not 100 <= status <= 599:
+        raise MalformedResponse("malformed Lambda proxy response: statusCode must be an HTTP status, "
+                                f"got {value['statusCode']!r}")
     headers: list[tuple[str, str]] = []
     single = value.get("headers") or {}
     multi = value.get("multiValueHeaders") or {}
-    if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
+    if type(single) is not dict or type(multi) is not dict:
         raise MalformedResponse("malformed Lambda proxy response: headers must be an object")
     for key, vals in multi.items():
-        if not isinstance(vals, list):
+        if type(vals) is not list:
             raise MalformedResponse(f"malformed Lambda proxy response: multiValueHeaders.{key} must be a list")
-        headers.extend((str(key), _header_value(v)) for v in vals)
-    seen = {k.lower() for k, _ in headers}
+        if key.lower() not in _HOP_BY_HOP:
+            headers.extend((key, _header_value(v)) for v in vals)
+    seen = {k.lower() for k in multi} if multi else ()
     for key, val in single.items():
-        if str(key).lower() not in seen:
-            headers.append((str(key), _header_value(val)))
+        lkey = key.lower()
+        if lkey not in seen and lkey not in _HOP_BY_HOP:
+            headers.append((key, _header_value(val)))
     if v2:
         cookies = value.get("cookies") or []
-        if not isinstance(cookies, list):
+        if type(cookies) is not list:
             raise MalformedResponse("malformed Lambda proxy response: cookies must be a list")
         headers.extend(("Set-Cookie", str(c)) for c in cookies)
-    headers = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
     raw = value.get("body")
     if raw is None:
         body = b""
-    elif isinstance(raw, str):
+    elif type(raw) is str:
         if value.get("isBase64Encoded"):
             try:
                 body = base64.b64decode(raw, validate=True)
@@ -206,6 +214,8 @@ def response_from_result(value: Any, *, v2: bool) -> Response:
 
 
 def _header_value(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -1,4 +1,8 @@
-"""Language and handler style read from the code, when the deploy body does not say."""
+"""Language, handler style and module system read from the code, when the deploy body does not say.
+
+A guess is made only from markers that one language cannot contain; anything else is a 400 saying
+what was found and which field decides (CONTRACT §3), so a wrong guess cannot pass unnoticed.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,64 @@ import re
 
 from ..errors import BadRequest
 
-__all__ = ["detect_language", "detect_runtime"]
+__all__ = ["detect_language", "detect_runtime", "entry_suffix"]
 
-_NODE = re.compile(
-    r"\bexport\s+(?:default|const|let|async|function)\b|\bmodule\.exports\b|\bexports\.\w+\s*="
-    r"|\brequire\(\s*['\"]|=>|^\s*import\s+.*\bfrom\s+['\"]|^\s*(?:const|let|var)\s+\w+\s*=",
-    re.M,
+Marker = tuple[str, re.Pattern[str]]
+
+
+def _markers(*pairs: tuple[str, str]) -> tuple[Marker, ...]:
+    return tuple((label, re.compile(pattern, re.M)) for label, pattern in pairs)
+
+
+_NODE = _markers(
+    ("export default", r"^[ \t]*export\s+default\b"),
+    ("export", r"^[ \t]*export\s*(?:\{|\*|(?:const|let|var|async|function|class)\b)"),
+    ("module.exports", r"\bmodule\.exports\b"),
+    ("exports.NAME =", r"^[ \t]*exports\.\w+\s*="),
+    ("import ... from '...'", r"^[ \t]*import\s*(?:[\w*{][^;\n]*?\bfrom\s*)?['\"]"),
+    ("require('...')", r"\brequire\(\s*['\"`]"),
+    ("#!...node", r"\A#!.*\bnode\b"),
 )
-_PYTHON = re.compile(
-    r"^\s*(?:async\s+)?def\s+\w+\s*\(.*\)\s*(?:->.*)?:\s*(?:#.*)?$"
-    r"|^\s*from\s+[\w.]+\s+import\s+|^\s*import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+)*\s*(?:#.*)?$",
-    re.M,
+_PYTHON = _markers(
+    ("def NAME(", r"^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\("),
+    ("import NAME", r"^[ \t]*import[ \t]+[\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*"
+                    r"[ \t]*(?:#.*)?$"),
+    ("from NAME import", r"^[ \t]*from[ \t]+\.*[\w.]*[ \t]+import\b"),
+    ("#!...python", r"\A#!.*\bpython"),
 )
+_WEB = _markers(("export default", r"^[ \t]*export\s+default\b"))
+_LAMBDA = _markers(
+    ("exports.handler", r"\b(?:module\.)?exports\.handler\s*="),
+    ("module.exports = {handler}", r"\bmodule\.exports\s*=\s*\{[^}]*\bhandler\b"),
+    ("export handler", r"^[ \t]*export\s+(?:(?:const|let|var|async\s+function|function)\s+handler\b"
+                       r"|\{[^}]*\bhandler\b)"),
+)
+_ESM = re.compile(r"^[ \t]*(?:import\s*[\w*{'\"]|export\b)|\bimport\.meta\b", re.M)
+_CHOOSE_LANGUAGE = 'set "language": "python" or "node"'
+_CHOOSE_STYLE = 'set "runtime": "web" or "lambda"'
+
+
+def _found(code: str, markers: tuple[Marker, ...]) -> list[str]:
+    """`label (line N)` for each marker present, at its first occurrence."""
+    out = []
+    for label, pattern in markers:
+        m = pattern.search(code)
+        if m:
+            out.append(f"{label} (line {code.count(chr(10), 0, m.start()) + 1})")
+    return out
 
 
 def detect_language(code: str) -> str:
-    node = len(_NODE.findall(code))
-    python = len(_PYTHON.findall(code))
-    if python > node:
-        return "python"
-    if node > python:
+    node, python = _found(code, _NODE), _found(code, _PYTHON)
+    if node and not python:
         return "node"
-    raise BadRequest(
-        "language: could not tell whether the code is Python or JavaScript; "
-        'set "language": "python" or "node"',
-        "language",
-    )
+    if python and not node:
+        return "python"
+    if node:
+        raise BadRequest(f"language: the code looks like both JavaScript ({', '.join(node)}) and Python "
+                         f"({', '.join(python)}); {_CHOOSE_LANGUAGE}", "language")
+    raise BadRequest("language: could not tell whether the code is Python or JavaScript (no def, "
+                     f"import, export, exports. or module.exports found); {_CHOOSE_LANGUAGE}", "language")
 
 
 def detect_runtime(code: str, language: str) -> str:
@@ -44,6 +80,21 @@ def detect_runtime(code: str, language: str) -> str:
         if re.search(r"^\s*(?:from\s+flask\s+import|import\s+flask|import\s+functions_framework)", code, re.M):
             return "gcf"
         return "lambda"
-    if re.search(r"\bexport\s+default\b", code):
+    web, lambda_ = _found(code, _WEB), _found(code, _LAMBDA)
+    if web and lambda_:
+        raise BadRequest(f"runtime: the code has both a web handler ({', '.join(web)}) and a lambda handler "
+                         f"({', '.join(lambda_)}); {_CHOOSE_STYLE}", "runtime")
+    if web:
         return "web"
-    return "lambda"
+    if lambda_:
+        return "lambda"
+    raise BadRequest("runtime: found no Node handler: a web function has `export default async function "
+                     "handler(req)` or `export default { fetch(req, env, ctx) }`, a lambda function "
+                     f"`exports.handler` or `export const handler`; add one, or {_CHOOSE_STYLE}", "runtime")
+
+
+def entry_suffix(language: str, code: str) -> str:
+    """The file deployed code is written to: Node reads `.mjs` as an ES module, `.cjs` as CommonJS."""
+    if language == "python":
+        return ".py"
+    return ".mjs" if _ESM.search(code) else ".cjs"

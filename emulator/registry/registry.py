@@ -6,19 +6,19 @@ import asyncio
 import itertools
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..clock import Clock, iso
 from ..errors import NotFound
 from ..logstore import FunctionLog, LogStore
+from .detect import entry_suffix
 from .spec import FunctionSpec
 
 __all__ = ["Function", "FunctionVersion", "Registry", "VersionHost"]
 
 Source = Literal["api", "folder"]
-_ENTRY_SUFFIX = {"python": ".py", "node": ".mjs"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,6 @@ class Function:
     source: Source
     created_at: float
     updated_at: float
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def to_json(self, base_url: str, *, detail: bool = False) -> dict[str, Any]:
         spec = self.current.spec
@@ -88,7 +87,7 @@ class VersionHost(Protocol):
 
 
 class Registry:
-    __slots__ = ("_apps", "_clock", "_code_root", "_host", "_logs", "_revisions")
+    __slots__ = ("_apps", "_clock", "_code_root", "_host", "_locks", "_logs", "_revisions")
 
     def __init__(self, host: VersionHost, logs: LogStore, clock: Clock, code_root: Path) -> None:
         self._host = host
@@ -97,6 +96,8 @@ class Registry:
         self._code_root = code_root
         self._apps: dict[str, dict[str, Function]] = {}
         self._revisions = itertools.count(1)
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        """One per name, created before the function is, so concurrent first deploys queue too."""
 
     def get(self, app_id: str, name: str) -> Function:
         fn = self._apps.get(app_id, {}).get(name)
@@ -120,9 +121,7 @@ class Registry:
         Returns the function and whether it was created. An omitted `envVars` keeps the
         current values (they are never returned, so a client cannot send them back)."""
         name = spec.name
-        existing = self.find(app_id, name)
-        lock = existing.lock if existing else asyncio.Lock()
-        async with lock:
+        async with self._lock(app_id, name):
             existing = self.find(app_id, name)
             env = spec.env if spec.env is not None else (existing.current.env if existing else {})
             spec = replace(spec, env=None)
@@ -136,7 +135,7 @@ class Registry:
             now = self._clock.now()
             current = self.find(app_id, name)
             if current is None:
-                fn = Function(app_id, name, version, self._logs.open(app_id, name), source, now, now, lock)
+                fn = Function(app_id, name, version, self._logs.open(app_id, name), source, now, now)
                 self._apps.setdefault(app_id, {})[name] = fn
                 return fn, True
             old = current.current
@@ -148,8 +147,8 @@ class Registry:
 
     async def set_env(self, app_id: str, name: str, patch: Mapping[str, str | None]) -> Function:
         """Merge env values (None deletes); the next invocation starts a worker with them."""
-        fn = self.get(app_id, name)
-        async with fn.lock:
+        async with self._lock(app_id, name):
+            fn = self.get(app_id, name)
             env = dict(fn.current.env)
             for key, value in patch.items():
                 if value is None:
@@ -172,13 +171,16 @@ class Registry:
         for fn in [f for f in self.all() if f.source == source]:
             self.delete(fn.app_id, fn.name)
 
+    def _lock(self, app_id: str, name: str) -> asyncio.Lock:
+        return self._locks.setdefault((app_id, name), asyncio.Lock())
+
     def _new_version(self, app_id: str, spec: FunctionSpec, number: int, env: Mapping[str, str],
                      entry: Path | None) -> FunctionVersion:
         revision = next(self._revisions)
         if entry is None:
             folder = self._code_root / app_id / spec.name / f"r{revision}"
             folder.mkdir(parents=True, exist_ok=True)
-            entry = folder / f"{spec.name}{_ENTRY_SUFFIX[spec.language]}"
+            entry = folder / f"{spec.name}{entry_suffix(spec.language, spec.code)}"
             entry.write_text(spec.code, encoding="utf-8")
         return FunctionVersion(app_id, spec.name, revision, number, spec, entry, dict(env))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import BadRequest, Conflict
@@ -25,6 +25,8 @@ DESCRIPTION_MAX = 2000
 AGENT_DESCRIPTION_MAX = 500
 CODE_MAX_BYTES = 5 * 1024 * 1024
 
+_STYLE_LANGUAGE = {"web": "node", "gcf": "python", "azure": "python"}
+"""Handler styles that exist in one language only (CONTRACT §5); lambda and cgi exist in both."""
 _READ_ONLY = {"version", "createdAt", "updatedAt", "url", "source", "metrics", "deleted", "app_id"}
 _FIELDS = {
     "name", "code", "description", "envVars", "timeoutMs", "memoryLimitMb", "triggers", "trigger",
@@ -69,15 +71,13 @@ class FunctionSpec:
                 return t
         return None
 
-    def with_env(self, env: Mapping[str, str]) -> FunctionSpec:
-        return replace(self, env=dict(env))
-
 
 def validate_name(value: Any, field: str = "name") -> str:
-    if not isinstance(value, str):
-        raise BadRequest(f"{field}: must be a string", field)
-    if not NAME_RE.match(value):
-        raise BadRequest(f"{field}: must be 1-100 characters of letters, digits, '-' and '_'", field)
+    rule = "1-100 characters of letters, digits, '-' and '_'"
+    if value is None:
+        raise BadRequest(f"{field}: required, {rule}", field)
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
+        raise BadRequest(f"{field}: must be {rule}", field)
     return value
 
 
@@ -96,10 +96,14 @@ def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None)
     if len(code.encode()) > CODE_MAX_BYTES:
         raise BadRequest(f"code: must be at most {CODE_MAX_BYTES} bytes", "code")
 
-    language = _enum(body, "language", ("python", "node"), None) or detect_language(code)
     style = _enum(body, "runtime", ("web", "lambda", "gcf", "azure", "cgi"), None)
+    language = (_enum(body, "language", ("python", "node"), None)
+                or _STYLE_LANGUAGE.get(style or "") or detect_language(code))
     if style is None:
         style = detect_runtime(code, language)
+    elif _STYLE_LANGUAGE.get(style, language) != language:
+        raise BadRequest(f"runtime: the {style} style is for {_STYLE_LANGUAGE[style]} functions, "
+                         f"not {language}", "runtime")
 
     triggers = _triggers(body)
     http = next((t for t in triggers if t.type == "http"), None)
@@ -141,7 +145,7 @@ def _env(value: Any, *, allow_null: bool = False) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for key, val in value.items():
         f = f"envVars.{key}"
-        if not ENV_NAME_RE.match(key) or len(key) > 256:
+        if not ENV_NAME_RE.fullmatch(key) or len(key) > 256:
             raise BadRequest(f"{f}: a variable name is letters, digits and '_', not starting with a digit", f)
         if val is None and allow_null:
             out[key] = None

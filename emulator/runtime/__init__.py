@@ -66,5 +66,5 @@ class Runtime:
 
     async def _launch(self, spec: LaunchSpec) -> Worker:
         return await Worker.spawn(spec.argv, spec.env, spec.cwd, label=spec.label,
-                                  console_cap=self._config.console_cap_bytes, now=self._clock.now,
-                                  load_timeout=spec.load_timeout)
+                                  console_cap=self._config.console_cap_bytes, memory_mb=spec.memory_mb,
+                                  now=self._clock.now, load_timeout=spec.load_timeout)

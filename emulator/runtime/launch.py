@@ -5,6 +5,7 @@ Computed once per revision (not per spawn), one entry per language in LAUNCHERS.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ class LaunchSpec:
     cwd: str
     label: str
     load_timeout: float
+    memory_mb: int
 
 
 def _python(version: FunctionVersion, config: Config) -> tuple[list[str], str]:
@@ -41,8 +43,34 @@ def _python(version: FunctionVersion, config: Config) -> tuple[list[str], str]:
     return argv, f"{version.entry.stem}.{handlers.split(',')[0]}"
 
 
+_SETPRIV = shutil.which("setpriv")
+"""Node cannot ask for PR_SET_PDEATHSIG itself as python_worker.py does; util-linux's setpriv sets
+it before exec, so a busy Node worker dies with the emulator even when that is SIGKILLed."""
+
+
+def _node(version: FunctionVersion, config: Config) -> tuple[list[str], str]:
+    """V8's heap is sized to fit in memoryLimitMb (as on Lambda), so garbage is collected before
+    the worker's limit check sees it and a runaway heap ends in V8's own out-of-memory abort.
+    The worker gets the envVars' names to hand the web style's `env` only the function's values."""
+    style = version.spec.runtime
+    if style not in ("web", "lambda"):
+        raise _unavailable(version)
+    node = shutil.which(config.node)  # the emulator's PATH: a worker's own PATH is the platform's
+    if node is None:
+        raise DeployError(f"language: node functions need Node.js 20+; {config.node!r} was not found "
+                          "(install it, or point --node at it)", "language")
+    memory_mb = version.spec.memory_mb
+    semi_space = min(max(memory_mb // 32, 1), 16)  # V8's default, 16 MB each, overruns small limits
+    prefix = [_SETPRIV, "--pdeathsig", "KILL"] if _SETPRIV else []
+    argv = [*prefix, node, f"--max-semi-space-size={semi_space}",
+            f"--max-old-space-size={memory_mb - 4 * semi_space}",
+            str(BOOTSTRAP / "node_worker.mjs"), style, str(version.entry), ",".join(version.env)]
+    return argv, f"{version.entry.stem}.handler"
+
+
 LAUNCHERS: dict[str, Callable[[FunctionVersion, Config], tuple[list[str], str]]] = {
     "python": _python,
+    "node": _node,
 }
 
 
@@ -65,4 +93,4 @@ def launch_spec(version: FunctionVersion, config: Config) -> LaunchSpec:
                        memory_mb=spec.memory_mb, region=config.region, code_dir=code_dir,
                        handler=handler, user_env=version.env)
     load_timeout = max(spec.timeout_ms / 1000, _LOAD_TIMEOUT_FLOOR)
-    return LaunchSpec(argv, env, code_dir, version.label, load_timeout)
+    return LaunchSpec(argv, env, code_dir, version.label, load_timeout, spec.memory_mb)

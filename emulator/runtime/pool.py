@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .worker import Worker, WorkerResult
 
 __all__ = ["WorkerPool"]
 
-Launcher = Callable[[], Awaitable[Worker]]
+Launcher = Callable[[], Coroutine[Any, Any, Worker]]
 
 
 class WorkerPool:

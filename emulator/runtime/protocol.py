@@ -1,9 +1,11 @@
 """The wire between the emulator and a worker process.
 
 Two dedicated pipes per worker (never the child's stdout, which user code writes to); their fd
-numbers reach the child in the environment variable `FNEMU_WORKER_FDS` as "READ,WRITE", which the
-bootstrap removes before user code runs. Each message is one frame: a 4-byte big-endian length,
-then that many bytes of JSON (an object with an `op`).
+numbers reach the child in the environment variable `FNEMU_WORKER_FDS` as "READ,WRITE". Two more
+variables carry the worker's limits: `FNEMU_CONSOLE_CAP` (console bytes per invocation) and
+`FNEMU_MEMORY_MB` (the function's memoryLimitMb). The bootstrap removes all three before user code
+runs. Each message is one frame: a 4-byte big-endian length, then that many bytes of JSON (an
+object with an `op`).
 
 Parent → child
     {"op": "invoke", "id": N, "event": ..., "context": {...}, "deadline_ms": epoch ms}
@@ -13,7 +15,7 @@ Child → parent
     {"op": "log", "id": N, "level": str, "message": str}    one console line (N is 0 at load)
     {"op": "result", "id": N, "value": any, "memory_kb": int, "truncated": bool}
     {"op": "error", "id": N, "message": str, "traceback": str, "memory_kb": int,
-     "oom": bool, "truncated": bool}
+     "oom": bool, "truncated": bool}                  after "oom": true the child exits
 
 The bootstrap files in `bootstrap/` mirror this and import nothing from the emulator.
 """
@@ -25,9 +27,11 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ENV_FDS", "FrameReader", "encode"]
+__all__ = ["ENV_CONSOLE_CAP", "ENV_FDS", "ENV_MEMORY_MB", "FrameReader", "encode"]
 
 ENV_FDS = "FNEMU_WORKER_FDS"
+ENV_CONSOLE_CAP = "FNEMU_CONSOLE_CAP"
+ENV_MEMORY_MB = "FNEMU_MEMORY_MB"
 _HEADER = struct.Struct(">I")
 _OPTS = orjson.OPT_NON_STR_KEYS
 

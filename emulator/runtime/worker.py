@@ -7,12 +7,13 @@ import logging
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import WorkerCrashed, WorkerError, WorkerOutOfMemory, WorkerTimeout
-from .protocol import ENV_FDS, FrameReader, encode
+from .protocol import ENV_CONSOLE_CAP, ENV_FDS, ENV_MEMORY_MB, FrameReader, encode
 
 __all__ = ["ConsoleLine", "LoadError", "Worker", "WorkerResult"]
 
@@ -54,6 +55,7 @@ class Worker:
         "_exit_status",
         "_fut",
         "_loop",
+        "_memory_mb",
         "_now",
         "_out_tails",
         "_read_fd",
@@ -71,7 +73,7 @@ class Worker:
     )
 
     def __init__(self, proc: subprocess.Popen[bytes], read_fd: int, write_fd: int, *,
-                 label: str, console_cap: int, now: Any) -> None:
+                 label: str, console_cap: int, memory_mb: int, now: Any) -> None:
         self._loop = asyncio.get_running_loop()
         self._proc = proc
         self.pid = proc.pid
@@ -82,9 +84,11 @@ class Worker:
         self._wbuf = bytearray()
         self._fut: asyncio.Future[dict[str, Any]] | None = None
         self._ready: asyncio.Future[None] = self._loop.create_future()
-        self._console: list[ConsoleLine] = []
+        self._console: list[ConsoleLine] | None = None
+        """The current (or, between calls, the last) invocation's console; None before the first."""
         self._console_bytes = 0
         self._console_cap = console_cap
+        self._memory_mb = memory_mb
         self._truncated = False
         self._now = now
         self._exit_status: int | None = None
@@ -103,13 +107,15 @@ class Worker:
 
     @classmethod
     async def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str, *,
-                    label: str, console_cap: int, now: Any, load_timeout: float) -> Worker:
+                    label: str, console_cap: int, memory_mb: int, now: Any,
+                    load_timeout: float) -> Worker:
         """Start a child and wait until its code is loaded; LoadError if it does not load."""
         child_read, parent_write = os.pipe()
         parent_read, child_write = os.pipe()
         child_env = dict(env)
         child_env[ENV_FDS] = f"{child_read},{child_write}"
-        child_env["FNEMU_CONSOLE_CAP"] = str(console_cap)
+        child_env[ENV_CONSOLE_CAP] = str(console_cap)
+        child_env[ENV_MEMORY_MB] = str(memory_mb)
         try:
             proc = subprocess.Popen(
                 list(argv), env=child_env, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -122,7 +128,8 @@ class Worker:
             raise LoadError(f"could not start {argv[0]}: {exc.strerror}") from None
         os.close(child_read)
         os.close(child_write)
-        worker = cls(proc, parent_read, parent_write, label=label, console_cap=console_cap, now=now)
+        worker = cls(proc, parent_read, parent_write, label=label, console_cap=console_cap,
+                     memory_mb=memory_mb, now=now)
         try:
             await asyncio.wait_for(asyncio.shield(worker._ready), load_timeout)
         except TimeoutError:
@@ -138,12 +145,16 @@ class Worker:
         return self._exit_status is None and self._proc.returncode is None
 
     async def call(self, message: dict[str, Any], timeout: float) -> WorkerResult:
-        """Send one invocation and wait for its result; WorkerError if the worker fails."""
+        """Send one invocation and wait for its result; WorkerError if the worker fails.
+
+        The timeout runs from here, not from the request's arrival: time spent waiting for a
+        free worker is not the function's."""
         fut = self._loop.create_future()
         self._fut = fut
         self._console = []
         self._console_bytes = 0
         self._truncated = False
+        message["deadline_ms"] = int((time.time() + timeout) * 1000)  # from now, as the kill timer
         self._write(encode(message))
         timer = self._loop.call_later(timeout, self._on_timeout, timeout)
         try:
@@ -151,23 +162,27 @@ class Worker:
         except WorkerError as exc:
             exc.console = self._take_console()  # type: ignore[attr-defined]
             raise
+        except asyncio.CancelledError:
+            self.kill()  # its caller is gone mid-call: it must not serve the next one
+            raise
+        else:
+            if reply.get("truncated"):
+                self._truncated = True
+            console = self._take_console()  # while _fut is set: late raw output is still this call's
         finally:
             timer.cancel()
             self._fut = None
-        if reply.get("truncated"):
-            self._truncated = True
-        if reply.get("op") == "error" and reply.get("oom"):
-            exc = WorkerOutOfMemory(f"memory limit exceeded: {reply.get('message')}")
-            exc.console = self._take_console()  # type: ignore[attr-defined]
-            exc.memory_kb = reply.get("memory_kb", 0)  # type: ignore[attr-defined]
-            raise exc
-        result = WorkerResult(memory_kb=reply.get("memory_kb", 0), console=self._take_console())
+        memory_kb = reply.get("memory_kb", 0)
         if reply["op"] == "result":
-            result.value = reply.get("value")
-        else:
-            result.error = reply.get("message") or "error"
-            result.traceback = reply.get("traceback")
-        return result
+            return WorkerResult(reply.get("value"), memory_kb=memory_kb, console=console)
+        if reply.get("oom"):
+            self.kill()  # it exits after an out-of-memory error: never hand it to the next caller
+            oom = WorkerOutOfMemory(f"memory limit exceeded ({self._memory_mb} MB): {reply.get('message')}")
+            oom.console = console  # type: ignore[attr-defined]
+            oom.memory_kb = memory_kb  # type: ignore[attr-defined]
+            raise oom
+        return WorkerResult(error=reply.get("message") or "error", traceback=reply.get("traceback"),
+                            memory_kb=memory_kb, console=console)
 
     def kill(self) -> None:
         """SIGKILL the worker's whole process group (it may have started children) and reap it."""
@@ -184,12 +199,19 @@ class Worker:
         self._close()
 
     def _take_console(self) -> list[ConsoleLine]:
-        self._drain_streams()
-        console = self._console
+        """This invocation's console, raw output up to a final line without newline included.
+
+        No read here: the child writes raw output before its result frame, so the stream readers
+        run no later than the frame reader, before the awaiting call resumes. Raw output beyond
+        one read lands in the same list (the log entry's) moments later."""
+        for fd, tail in self._out_tails.items():
+            if tail:
+                self._out_tails[fd] = b""
+                self._add_console(self._stream_fds[fd], tail.decode(errors="replace"))
+        console = self._console if self._console is not None else []
         if self._truncated:
             console.append(("warn", f"[fnemu] console output truncated at {self._console_cap} bytes",
                             self._now()))
-        self._console = []
         return console
 
     def _write(self, data: bytes) -> None:
@@ -245,16 +267,19 @@ class Worker:
                                                     message.get("line")))
 
     def _add_console(self, level: str, text: str) -> None:
-        if self._fut is None:
+        if self._console is None:
             if text:
                 _log.info("[%s] %s", self.label, text)
             return
         if self._truncated:
             return
-        self._console_bytes += len(text)
-        if self._console_bytes > self._console_cap:
+        room = self._console_cap - self._console_bytes
+        if len(text) > room:
             self._truncated = True
-            return
+            text = text[:room]
+            if not text:
+                return
+        self._console_bytes += len(text)
         self._console.append((level, text, self._now()))
 
     def _on_stream(self, fd: int) -> None:
@@ -267,7 +292,11 @@ class Worker:
         self._feed_stream(fd, data)
 
     def _feed_stream(self, fd: int, data: bytes) -> None:
-        """Raw stdout/stderr (output that bypassed the console patch), split into lines."""
+        """Raw stdout/stderr (output that bypassed the console patch), split into lines.
+
+        Past the cap the rest of the invocation's output is dropped unread, and a partial line
+        never grows beyond the cap: a flood without newlines costs linear time and bounded memory.
+        """
         level = self._stream_fds[fd]
         if not data:
             self._loop.remove_reader(fd)
@@ -275,7 +304,12 @@ class Worker:
             if tail:
                 self._add_console(level, tail.decode(errors="replace"))
             return
+        if self._truncated and self._fut is not None:
+            return
         *lines, tail = (self._out_tails[fd] + data).split(b"\n")
+        if len(tail) > self._console_cap:
+            lines.append(tail)
+            tail = b""
         self._out_tails[fd] = tail
         for line in lines:
             self._add_console(level, line.decode(errors="replace"))
@@ -326,8 +360,21 @@ class Worker:
         fut = self._fut
         if fut is None or fut.done():
             return
+        exc = WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms")
+        exc.memory_kb = self._peak_kb()  # type: ignore[attr-defined]
         self.kill()
-        fut.set_exception(WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms"))
+        fut.set_exception(exc)
+
+    def _peak_kb(self) -> int:
+        """VmHWM, the peak RSS since this invocation reset it: read only when a worker is killed
+        mid-call, as the child cannot report it any more."""
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as f:
+                status = f.read()
+        except OSError:
+            return 0
+        start = status.find(b"VmHWM:")
+        return int(status[start + 6 : status.find(b"kB", start)]) if start >= 0 else 0
 
     def _close(self) -> None:
         if self._pidfd < 0:

@@ -51,13 +51,19 @@ def _path(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.startswith("/") or len(value) > 1000:
         raise BadRequest(f"{field}: must be a path starting with \"/\" (e.g. \"/items/{{id}}\")", field)
     segments = [s for s in value.split("/") if s]
+    names: set[str] = set()
     for i, segment in enumerate(segments):
-        m = _SEGMENT.match(segment)
+        m = _SEGMENT.fullmatch(segment)
         if not m:
             raise BadRequest(f"{field}: bad segment {segment!r}; use literals, {{name}} or a final {{name+}}",
                              field)
-        if m.group(2) and i != len(segments) - 1:
-            raise BadRequest(f"{field}: a greedy {{{m.group(1)}+}} must be the last segment", field)
+        param, greedy = m.groups()
+        if greedy and i != len(segments) - 1:
+            raise BadRequest(f"{field}: a greedy {{{param}+}} must be the last segment", field)
+        if param in names:
+            raise BadRequest(f"{field}: the parameter {{{param}}} appears twice", field)
+        if param:
+            names.add(param)
     return "/" + "/".join(segments)
 
 
@@ -84,18 +90,21 @@ class HttpRoute:
                     regex += f"/(?P<{name}>.+)" if segment.endswith("+}") else f"/(?P<{name}>[^/]+)"
                 else:
                     regex += "/" + re.escape(segment)
-            pattern = re.compile(f"^{regex or '/'}/?$" if regex else "^/$")
+            pattern = re.compile(f"{regex}/?" if regex else "/", re.S)
         return cls(methods, pattern, path, config.get("auth", "required") == "required")
 
     def allowed(self) -> list[str]:
-        return sorted(self.methods) if self.methods is not None else list(METHODS)
+        """The Allow header's methods: HEAD goes wherever GET does."""
+        if self.methods is None:
+            return list(METHODS)
+        return sorted(self.methods | {"HEAD"} if "GET" in self.methods else self.methods)
 
     def match(self, method: str, path: str) -> tuple[str | None, dict[str, str] | None]:
         """(resource, path parameters) for a request, or NotFound / MethodNotAllowed."""
         if self.pattern is None:
             resource, params = ("/", None) if path == "/" else ("/{proxy+}", {"proxy": path[1:]})
         else:
-            m = self.pattern.match(path)
+            m = self.pattern.fullmatch(path)
             if m is None:
                 raise NotFound(f"no route for {path} (the function's http trigger path is {self.resource})")
             resource, params = self.resource, (m.groupdict() or None)

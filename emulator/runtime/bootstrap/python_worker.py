@@ -5,12 +5,14 @@ Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on 
 in FNEMU_WORKER_FDS. argv: style, entry file, handler names (comma-separated).
 """
 
+import ctypes
 import importlib.machinery
 import importlib.util
 import io
 import json
 import logging
 import os
+import resource
 import struct
 import sys
 import time
@@ -33,24 +35,47 @@ except ImportError:  # pragma: no cover - exercised only with a foreign --python
 _HEADER = struct.Struct(">I")
 _READ_FD, _WRITE_FD = (int(x) for x in os.environ.pop("FNEMU_WORKER_FDS").split(","))
 _CONSOLE_CAP = int(os.environ.pop("FNEMU_CONSOLE_CAP", "1048576"))
+_MEMORY_MB = int(os.environ.pop("FNEMU_MEMORY_MB", "0"))
 
 
 def _fallback(obj):
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def _die_with_parent():
+def _die_with_parent(libc):
     """Never outlive the emulator, even if it is killed with SIGKILL."""
-    try:
-        import ctypes
-        import signal
+    libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    if os.getppid() == 1:
+        os._exit(0)
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:
-            os._exit(0)
-    except Exception:
-        pass
+
+def _limit_memory(libc, limit_mb):
+    """memoryLimitMb as RLIMIT_AS (address space) on top of the VmSize this interpreter has now.
+
+    The interpreter and this bootstrap map ~15 MB before any user code runs; counting them would
+    leave a 64 MB function little room, so the limit starts from here: the user's imports and
+    every invocation count. Past it an allocation raises MemoryError; the worker reports it
+    (oom) and exits. Only the soft limit is set, so the report can lift it to be written.
+
+    Address space is not RSS: glibc would reserve 64 MB per thread for a malloc arena, so arenas
+    are capped at one; each running thread still reserves its stack (8 MiB by default).
+    Processes the function starts inherit the limit.
+    """
+    with open("/proc/self/status", "rb") as f:
+        status = f.read()
+    start = status.find(b"VmSize:")
+    base_kb = int(status[start + 7 : status.find(b"kB", start)])
+    libc.mallopt(-8, 1)  # M_ARENA_MAX
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    soft = (base_kb + limit_mb * 1024) * 1024
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _lift_memory_limit():
+    """After a MemoryError: room to format and send the report before the worker exits."""
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 def _send(message):
@@ -65,15 +90,25 @@ def _send_raw(body):
         view = view[n:]
 
 
-def _read_exact(n):
-    chunks = []
-    while n:
-        chunk = os.read(_READ_FD, min(n, 1 << 20))
+_inbox = bytearray()
+
+
+def _next_message():
+    """The next frame from the emulator: usually one read for the header and body together."""
+    while True:
+        if len(_inbox) >= 4:
+            (size,) = _HEADER.unpack_from(_inbox)
+            if len(_inbox) >= 4 + size:
+                message = _loads(bytes(_inbox[4 : 4 + size]))
+                del _inbox[: 4 + size]
+                return message
+            want = max(65536, 4 + size - len(_inbox))
+        else:
+            want = 65536
+        chunk = os.read(_READ_FD, want)
         if not chunk:
-            os._exit(0)
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+            os._exit(0)  # the emulator is gone
+        _inbox.extend(chunk)
 
 
 class _Invocation:
@@ -88,14 +123,17 @@ _current = _Invocation()
 
 
 def _emit(level, message):
+    """One console line, cut where this invocation's output reaches the cap."""
     inv = _current
     if inv.truncated:
         return
-    size = len(message)
-    if inv.sent + size > _CONSOLE_CAP:
+    room = _CONSOLE_CAP - inv.sent
+    if len(message) > room:
         inv.truncated = True
-        return
-    inv.sent += size
+        message = message[:room]
+        if not message:
+            return
+    inv.sent += len(message)
     _send({"op": "log", "id": inv.id, "level": level, "message": message})
 
 
@@ -153,7 +191,8 @@ class _LogHandler(logging.Handler):
 
 
 def _memory_probe():
-    """Peak RSS of this process per invocation: reset VmHWM before, read it after."""
+    """Peak RSS of this process per invocation: reset VmHWM before, read it after. (Not
+    ru_maxrss: it keeps the pre-exec RSS of the emulator this worker was forked from.)"""
     try:
         clear = os.open("/proc/self/clear_refs", os.O_WRONLY)
         status = os.open("/proc/self/status", os.O_RDONLY)
@@ -177,17 +216,24 @@ def _memory_probe():
 
 
 class LambdaContext:
-    """The fields and method of AWS Lambda's Python context object."""
+    """The fields and method of AWS Lambda's Python context object. The per-function fields are
+    read from the environment once, at start, as Lambda's runtime does."""
+
+    function_name = function_version = invoked_function_arn = memory_limit_in_mb = None
+    log_group_name = log_stream_name = None
+
+    @classmethod
+    def configure(cls, env):
+        cls.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        cls.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        cls.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        cls.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        cls.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        region = env.get("AWS_REGION", "us-east-1")
+        cls.invoked_function_arn = f"arn:aws:lambda:{region}:000000000000:function:{cls.function_name}"
 
     def __init__(self, request_id, deadline_ms):
-        env = os.environ
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.invoked_function_arn = _ARN
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.aws_request_id = request_id
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.identity = None
         self.client_context = None
         self._deadline_ms = deadline_ms
@@ -200,9 +246,6 @@ class LambdaContext:
             f"LambdaContext([aws_request_id={self.aws_request_id},function_name={self.function_name},"
             f"function_version={self.function_version},memory_limit_in_mb={self.memory_limit_in_mb}])"
         )
-
-
-_ARN = None
 
 
 def _user_line(exc, path):
@@ -287,13 +330,14 @@ def _load(path, handler_names):
 
 
 def main():
-    global _ARN
-    _die_with_parent()
+    libc = ctypes.CDLL(None)
+    _die_with_parent(libc)
+    if _MEMORY_MB:
+        _limit_memory(libc, _MEMORY_MB)
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]  # user code must not import the worker's own files
     style, path, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    region = os.environ.get("AWS_REGION", "us-east-1")
-    _ARN = f"arn:aws:lambda:{region}:000000000000:function:{os.environ.get('AWS_LAMBDA_FUNCTION_NAME')}"
+    LambdaContext.configure(os.environ)
 
     sys.stdout = _ConsoleStream("log", 1)
     sys.stderr = _ConsoleStream("error", 2)
@@ -319,8 +363,7 @@ def main():
     reset_peak, peak_kb = _memory_probe()
     inv = _current
     while True:
-        (size,) = _HEADER.unpack(_read_exact(4))
-        message = _loads(_read_exact(size))
+        message = _next_message()
         inv.id = message["id"]
         inv.sent = 0
         inv.truncated = False
@@ -337,6 +380,9 @@ def main():
                 raise TypeError(f"Unable to marshal response: {exc}") from None
             _send_raw(body)
         except BaseException as exc:  # noqa: BLE001 - the handler's failure is the invocation's result
+            oom = isinstance(exc, MemoryError)
+            if oom:
+                _lift_memory_limit()
             if isinstance(exc, SystemExit):
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -346,8 +392,8 @@ def main():
             message_text, _ = _format_error(exc, path)
             _send({"op": "error", "id": inv.id, "message": message_text,
                    "traceback": _user_traceback(exc), "memory_kb": peak_kb(),
-                   "oom": isinstance(exc, MemoryError), "truncated": inv.truncated})
-            if isinstance(exc, MemoryError):
+                   "oom": oom, "truncated": inv.truncated})
+            if oom:
                 os._exit(1)  # half-broken after a MemoryError: the parent starts a fresh worker
 
 

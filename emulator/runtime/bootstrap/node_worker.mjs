@@ -1,0 +1,309 @@
+// fnemu's Node worker: loads one function and serves invocations over the frame pipes.
+//
+// Runs in the child process and imports nothing from the emulator, so user code never sees it.
+// Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on the fds named
+// in FNEMU_WORKER_FDS ("READ,WRITE"), the same messages as python_worker.py; FNEMU_CONSOLE_CAP and
+// FNEMU_MEMORY_MB carry the limits. argv: style (web | lambda), entry file, envVars names (a,b,c).
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import util from 'node:util';
+
+const [style, entry, envNames] = process.argv.slice(2);
+const [READ_FD, WRITE_FD] = process.env.FNEMU_WORKER_FDS.split(',').map(Number);
+const CONSOLE_CAP = Number(process.env.FNEMU_CONSOLE_CAP ?? 1048576);
+const MEMORY_MB = Number(process.env.FNEMU_MEMORY_MB ?? Infinity);
+const FILE_NAME = path.basename(entry);
+const FILE_URL = pathToFileURL(entry).href;
+const THIS_FILE = import.meta.url;
+for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_CONSOLE_CAP', 'FNEMU_MEMORY_MB']) delete process.env[name];
+process.argv.splice(1, Infinity, entry); // user code sees itself as the script, as under `node FILE`
+
+// ---- frames ------------------------------------------------------------------------------
+
+// Lone surrogates are legal in JS strings but not in the strict JSON the parent decodes.
+const wellFormed = (_key, value) => (typeof value === 'string' ? value.toWellFormed() : value);
+
+function stringify(message) {
+  const body = JSON.stringify(message);
+  return body.includes('\\ud') ? JSON.stringify(message, wellFormed) : body;
+}
+
+function send(message) {
+  sendBody(stringify(message));
+}
+
+function sendBody(body) {
+  const size = Buffer.byteLength(body);
+  const frame = Buffer.allocUnsafe(4 + size);
+  frame.writeUInt32BE(size, 0);
+  frame.write(body, 4);
+  // Synchronous, so log lines precede their result and survive a process.exit() right after.
+  for (let offset = 0; offset < frame.length; ) offset += fs.writeSync(WRITE_FD, frame, offset);
+}
+
+function readFrames(onMessage) {
+  const input = new net.Socket({ fd: READ_FD, readable: true, writable: false });
+  let buffered = Buffer.alloc(0);
+  input.on('data', (chunk) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    let pos = 0;
+    while (buffered.length - pos >= 4) {
+      const size = buffered.readUInt32BE(pos);
+      if (buffered.length - pos - 4 < size) break;
+      onMessage(JSON.parse(buffered.toString('utf8', pos + 4, pos + 4 + size)));
+      pos += 4 + size;
+    }
+    buffered = buffered.subarray(pos);
+  });
+  input.on('end', () => process.exit(0)); // the emulator is gone
+}
+
+// ---- console: one log frame per call, attributed to its invocation across awaits ----------
+
+const invocations = new AsyncLocalStorage();
+const outside = { id: 0, sent: 0, truncated: false };
+
+// One console line, cut where this invocation's output reaches the cap.
+function emit(level, args) {
+  const inv = invocations.getStore() ?? outside;
+  if (inv.truncated) return;
+  let message = util.format(...args);
+  const room = CONSOLE_CAP - inv.sent;
+  if (message.length > room) {
+    inv.truncated = true;
+    message = message.slice(0, room);
+    if (!message) return;
+  }
+  inv.sent += message.length;
+  send({ op: 'log', id: inv.id, level, message });
+}
+
+for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
+  console[level] = (...args) => emit(level, args);
+}
+
+// ---- memory: peak RSS per invocation, and the function's limit ---------------------------
+
+// As in python_worker.py the limit starts from what the runtime itself uses (node, this file,
+// and for the web style undici): the user's imports and every invocation count against it.
+if (style === 'web') void Response; // undici loads lazily (~30 ms): pay it before the first request
+const BASE_KB = Math.round(process.memoryUsage.rss() / 1024);
+const LIMIT_KB = BASE_KB + MEMORY_MB * 1024;
+
+function openOrNull(file, flags) {
+  try {
+    return fs.openSync(file, flags);
+  } catch {
+    return null;
+  }
+}
+
+const clearRefs = openOrNull('/proc/self/clear_refs', 'w');
+const status = openOrNull('/proc/self/status', 'r');
+const statusBuf = Buffer.alloc(8192);
+
+function resetPeak() {
+  if (clearRefs === null) return;
+  try {
+    fs.writeSync(clearRefs, '5');
+  } catch {
+    // an older kernel without VmHWM reset: the peak is then the worker's lifetime peak
+  }
+}
+
+function peakKb() {
+  if (status === null) return 0;
+  const text = statusBuf.toString('latin1', 0, fs.readSync(status, statusBuf, 0, statusBuf.length, 0));
+  const match = /VmHWM:\s*(\d+)/.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+function outOfMemory(inv, rssKb) {
+  send({
+    op: 'error', id: inv.id, memory_kb: rssKb, oom: true, truncated: inv.truncated, traceback: '',
+    message: `the function used ${Math.round((rssKb - BASE_KB) / 1024)} MB (RSS ${Math.round(rssKb / 1024)} MB)`,
+  });
+  process.exit(1); // the parent starts a fresh worker
+}
+
+// Checks between awaits; a synchronous runaway hits --max-old-space-size or the parent's watchdog.
+function watchMemory(inv) {
+  const timer = setInterval(() => {
+    const rssKb = Math.round(process.memoryUsage.rss() / 1024);
+    if (rssKb > LIMIT_KB) outOfMemory(inv, rssKb);
+  }, 20);
+  timer.unref();
+  return timer;
+}
+
+// ---- errors ------------------------------------------------------------------------------
+
+function userLine(text) {
+  for (const where of [FILE_URL, entry]) {
+    const at = text.indexOf(`${where}:`);
+    if (at >= 0) return Number.parseInt(text.slice(at + where.length + 1), 10) || null;
+  }
+  return null;
+}
+
+// `Name: message (file, line N)` with the line in the user's file, as python_worker.py formats it.
+function describe(err, line = userLine(String(err?.stack ?? ''))) {
+  if (!(err instanceof Error)) {
+    return { message: typeof err === 'string' ? err : util.inspect(err), line: null, traceback: '' };
+  }
+  const stack = String(err.stack ?? '');
+  let message = `${err.name}: ${err.message}`;
+  if (line !== null) message += ` (${FILE_NAME}, line ${line})`;
+  const traceback = stack.split('\n').filter((l) => !l.includes(THIS_FILE)).join('\n');
+  return { message, line, traceback };
+}
+
+// ---- loading -----------------------------------------------------------------------------
+
+class LookupError extends Error {}
+
+// import() reports an ES module's syntax error without its position; `node --check` finds it.
+async function syntaxErrorLine(err) {
+  const line = userLine(String(err.stack));
+  if (line !== null || entry.endsWith('.cjs')) return line;
+  const { spawnSync } = await import('node:child_process'); // only on this path: start-up stays lean
+  return userLine(spawnSync(process.execPath, ['--check', entry], { encoding: 'utf8' }).stderr ?? '');
+}
+
+async function load() {
+  const exports = entry.endsWith('.cjs')
+    ? createRequire(entry)(entry)
+    : await import(FILE_URL); // .mjs, or .js as its package.json "type" says
+  return style === 'web' ? webHandler(exports) : lambdaHandler(exports);
+}
+
+function webHandler(exports) {
+  const main = exports.default ?? exports;
+  if (typeof main === 'function') return (req, env, ctx) => main(req, env, ctx);
+  if (main && typeof main.fetch === 'function') return (req, env, ctx) => main.fetch(req, env, ctx);
+  throw new LookupError(
+    `no handler: export default async function handler(req) or export default { fetch(req, env, ctx) } in ${FILE_NAME}`);
+}
+
+function lambdaHandler(exports) {
+  const handler = exports.handler ?? exports.default?.handler;
+  if (typeof handler === 'function') return handler;
+  throw new LookupError(
+    `no handler: define exports.handler, module.exports.handler or export const handler in ${FILE_NAME}`);
+}
+
+// ---- invocations -------------------------------------------------------------------------
+
+const userEnv = Object.fromEntries((envNames ? envNames.split(',') : []).map((k) => [k, process.env[k]]));
+const region = process.env.AWS_REGION ?? 'us-east-1';
+const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+const lambdaFields = {
+  functionName,
+  functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+  invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+  logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+  logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+};
+
+// The body travels whole and fnemu frames the HTTP response itself.
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+
+async function callWeb(handler, event) {
+  const init = { method: event.method, headers: event.headers };
+  if (event.body !== null && event.method !== 'GET' && event.method !== 'HEAD') {
+    init.body = Buffer.from(event.body, 'base64');
+  }
+  const pending = [];
+  const ctx = { waitUntil: (promise) => pending.push(promise) };
+  const response = await handler(new Request(event.url, init), userEnv, ctx);
+  if (!(response instanceof Response) || response.type === 'error') {
+    throw new TypeError(`the handler must return a Response, got ${util.inspect(response, { depth: 0 })}`);
+  }
+  const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+  // The invocation (and its log) lasts until the waitUntil work is done, as on the platform.
+  for (const outcome of await Promise.allSettled(pending)) {
+    if (outcome.status === 'rejected') console.error('waitUntil:', outcome.reason);
+  }
+  const headers = [...response.headers].filter(([name]) => !FRAMING.has(name));
+  return { status: response.status, headers, body };
+}
+
+function callLambda(handler, message) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (err, value) => {
+      if (settled) return;
+      settled = true;
+      if (err === undefined || err === null) resolve(value);
+      else reject(err);
+    };
+    const deadline = message.deadline_ms;
+    const context = {
+      ...lambdaFields,
+      awsRequestId: message.context.aws_request_id,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+      done: callback,
+      succeed: (value) => callback(null, value),
+      fail: (err) => callback(err ?? new Error('context.fail() called')),
+    };
+    const out = handler(message.event, context, callback);
+    if (out && typeof out.then === 'function') {
+      out.then((value) => callback(null, value), (err) => callback(err ?? new Error('rejected without a reason')));
+    } else if (handler.length < 3) {
+      callback(null, out); // a plain synchronous handler: its return value
+    }
+  });
+}
+
+async function invoke(handler, message) {
+  const inv = { id: message.id, sent: 0, truncated: false };
+  resetPeak();
+  const timer = watchMemory(inv);
+  let reply;
+  try {
+    const value = await invocations.run(inv, () =>
+      style === 'web' ? callWeb(handler, message.event) : callLambda(handler, message));
+    reply = { op: 'result', id: inv.id, value: value ?? null };
+  } catch (err) {
+    const { message: text, traceback } = describe(err);
+    reply = { op: 'error', id: inv.id, message: text, traceback, oom: false };
+  }
+  clearInterval(timer);
+  const memoryKb = peakKb();
+  if (memoryKb > LIMIT_KB) outOfMemory(inv, memoryKb);
+  Object.assign(reply, { memory_kb: memoryKb, truncated: inv.truncated });
+  let body;
+  try {
+    body = stringify(reply);
+  } catch (err) {
+    body = stringify({ ...reply, op: 'error', value: undefined, traceback: '', oom: false,
+      message: `TypeError: Unable to marshal response: ${err.message}` });
+  }
+  sendBody(body);
+}
+
+async function main() {
+  let handler;
+  try {
+    handler = await load();
+  } catch (err) {
+    const { message, line } = err instanceof LookupError ? { message: err.message, line: null }
+      : describe(err, err instanceof SyntaxError ? await syntaxErrorLine(err) : undefined);
+    send({ op: 'load_error', message, line });
+    process.exit(0);
+  }
+  let queue = Promise.resolve();
+  readFrames((message) => {
+    if (message.op === 'invoke') queue = queue.then(() => invoke(handler, message));
+  });
+  send({ op: 'ready' });
+}
+
+main();

@@ -1,0 +1,36 @@
+"""Process checks the runtime tests share (Linux /proc)."""
+
+from __future__ import annotations
+
+import os
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name; None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def gone(pid: int) -> bool:
+    """Whether the process has exited; a zombie counts (here init may never reap it)."""
+    stat = _stat(pid)
+    return stat is None or stat[0] == "Z"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below `pid`: its children, theirs, and so on."""
+    parents: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            stat = _stat(int(name))
+            if stat is not None and stat[0] != "Z":
+                parents[int(name)] = int(stat[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found

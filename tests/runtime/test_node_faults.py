@@ -1,0 +1,212 @@
+"""§3/§5 Node functions that do not load, throw, exit, hang or overspend: each costs only itself."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from emulator.client import ClientError
+from emulator.config import DEFAULT_TOKEN
+from emulator.keys import REGISTRY, RUNTIME
+from tests.helpers import wait_until
+
+from .procs import descendants, gone
+
+OK = "export const handler = async () => ({ statusCode: 200, body: 'ok' });\n"
+
+
+def deploy_error(fnemu, name: str, code: str, **fields) -> dict:
+    with pytest.raises(ClientError) as caught:
+        fnemu.deploy(name, code, **fields)
+    assert caught.value.status == 400, caught.value.body
+    return caught.value.body["error"]
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+@pytest.mark.parametrize(("code", "line"), [
+    ("export const handler = async () => {\n  return { statusCode: 200 };\n  }}\n", 3),
+    ("exports.handler = async () => {\n  const a = ;\n};\n", 2),
+], ids=["esm", "commonjs"])
+def test_syntax_error_is_refused_at_deploy_with_its_line(fnemu, code, line):
+    error = deploy_error(fnemu, "broken", code)
+    assert error["field"] == "code"
+    assert error["message"].startswith("SyntaxError: ")
+    assert f"line {line}" in error["message"]
+
+
+def test_missing_handler_is_refused_at_deploy_naming_what_to_export(fnemu):
+    error = deploy_error(fnemu, "nothing", "export const notTheHandler = 1;\n", runtime="lambda")
+    assert "exports.handler" in error["message"]
+    error = deploy_error(fnemu, "nothing", "export const handler = 1;\n", runtime="web")
+    assert "export default" in error["message"]
+
+
+def test_error_thrown_at_load_names_its_line(fnemu):
+    error = deploy_error(fnemu, "boom", "const x = 1;\nthrow new Error('at import');\nexport default () => 1;\n")
+    assert "Error: at import" in error["message"] and "line 2" in error["message"]
+
+
+@pytest.mark.parametrize(("code", "field", "words"), [
+    ("def handler(event, context):\n    return 1\n// module.exports = {}\n", "language", ["both", "def"]),
+    ("console.log('no handler anywhere');\n", "language", ["could not tell", '"language"']),
+    ("export default async () => new Response('');\nexport const handler = async () => ({});\n",
+     "runtime", ["web", "lambda", '"runtime"']),
+    ("import fs from 'node:fs';\nconst x = fs;\n", "runtime", ["no Node handler", '"runtime"']),
+])
+def test_a_guess_that_cannot_be_made_is_a_400_saying_what_was_found(fnemu, code, field, words):
+    error = deploy_error(fnemu, "unsure", code)
+    assert error["field"] == field
+    for word in words:
+        assert word in error["message"]
+
+
+def test_choosing_the_language_overrides_the_guess(fnemu):
+    code = "# module.exports in a comment\ndef handler(event, context):\n    return {'statusCode': 200, 'body': 'py'}\n"
+    assert deploy_error(fnemu, "chosen", code)["field"] == "language"
+    assert fnemu.deploy("chosen", code, language="python")["language"] == "python"
+    assert fnemu.call("chosen").text == "py"
+
+
+def test_throw_is_a_500_with_message_line_and_stack_in_the_log(fnemu):
+    code = "export const handler = async () => {\n  throw new TypeError('bad input');\n};\n"
+    fnemu.deploy("thrower", code)
+    response = fnemu.call("thrower")
+    assert response.status_code == 500
+    assert "bad input" not in response.text
+    error = fnemu.logs("thrower")[0]["error"]
+    assert error.startswith("TypeError: bad input (thrower.mjs, line 2)")
+    assert "at handler" in error and "node_worker" not in error
+
+
+def test_process_exit_is_a_502_and_the_next_call_gets_a_fresh_worker(fnemu):
+    code = "export const handler = async (event) => {\n  if (event.path === '/exit') process.exit(3);\n" \
+           "  return { statusCode: 200, body: String(process.pid) };\n};\n"
+    fnemu.deploy("quitter", code)
+    first_pid = fnemu.call("quitter").text
+    assert fnemu.call("quitter", path="/exit").status_code == 502
+    assert "exited with code 3" in fnemu.logs("quitter")[0]["error"]
+    response = fnemu.call("quitter")
+    assert response.status_code == 200 and response.text != first_pid
+
+
+def test_uncaught_exception_in_a_timer_kills_only_that_invocation(fnemu):
+    code = "export const handler = (event) => new Promise((resolve) => {\n" \
+           "  if (event.path === '/ok') return resolve({ statusCode: 200, body: 'fine' });\n" \
+           "  setTimeout(() => { throw new Error('from a timer'); }, 5);\n});\n"
+    fnemu.deploy("timer", code)
+    assert fnemu.call("timer", path="/die").status_code == 502
+    entry = fnemu.logs("timer")[0]
+    assert "exited with code 1" in entry["error"]
+    assert any("from a timer" in line["message"] for line in entry["consoleLogs"])
+    assert fnemu.call("timer", path="/ok").text == "fine"
+
+
+@pytest.mark.parametrize("body", ["await new Promise(() => {});", "for (;;) {}"], ids=["hang", "busy"])
+def test_past_timeout_is_a_504_and_the_next_call_works(fnemu, body):
+    code = f"export const handler = async (event) => {{\n  if (event.path === '/slow') {{ {body} }}\n" \
+           "  return { statusCode: 200, body: 'quick' };\n};\n"
+    fnemu.deploy("slow", code, timeoutMs=300)
+    assert fnemu.call("slow", path="/slow").status_code == 504
+    assert "timed out after 300 ms" in fnemu.logs("slow")[0]["error"]
+    assert fnemu.call("slow").text == "quick"
+
+
+def test_memory_mb_is_the_peak_of_each_invocation(fnemu):
+    code = "export const handler = async (event) => {\n" \
+           "  const size = Number(event.queryStringParameters?.mb ?? 0) * 1024 * 1024;\n" \
+           "  const block = Buffer.alloc(size, 1);\n" \
+           "  return { statusCode: 200, body: String(block.length) };\n};\n"
+    fnemu.deploy("eater", code, memoryLimitMb=512)
+    fnemu.call("eater")
+    fnemu.call("eater", path="/?mb=150")
+    big, small = (e["memory_mb"] for e in fnemu.logs("eater"))
+    assert 20 < small < 100
+    assert big > small + 140
+
+
+def test_past_the_memory_limit_is_a_500_that_says_so(fnemu):
+    code = "const kept = [];\nexport const handler = async () => {\n" \
+           "  for (let i = 0; i < 40; i++) {\n    kept.push(Buffer.alloc(8 * 1024 * 1024, 1));\n" \
+           "    await new Promise((resolve) => setTimeout(resolve, 5));\n  }\n" \
+           "  return { statusCode: 200, body: 'survived' };\n};\n"
+    fnemu.deploy("leaky", code, memoryLimitMb=128)
+    response = fnemu.call("leaky")
+    assert response.status_code == 500
+    entry = fnemu.logs("leaky")[0]
+    assert "memory limit exceeded" in entry["error"]
+    assert entry["memory_mb"] > 128
+    assert fnemu.call("leaky").status_code == 500  # a fresh worker, the same leak
+
+
+def test_64_concurrent_requests_are_answered_by_at_most_the_cap_of_workers(make_emulator):
+    emu = make_emulator(max_workers_per_function=4)
+    code = "export default async (req) => {\n  await new Promise((resolve) => setTimeout(resolve, 10));\n" \
+           "  return new Response(new URL(req.url).searchParams.get('n'));\n};\n"
+    emu.deploy("busy", code)
+    server = emu.server
+    fn = server.app[REGISTRY].get("local", "busy")
+    peak = 0
+
+    def call(n: int) -> str:
+        nonlocal peak
+        text = emu.call("busy", path=f"/?n={n}").text
+        peak = max(peak, server.app[RUNTIME].workers(fn.current))
+        return text
+
+    with concurrent.futures.ThreadPoolExecutor(64) as pool:
+        answers = list(pool.map(call, range(64)))
+    assert answers == [str(n) for n in range(64)]
+    assert 1 <= peak <= 4
+    entry = str(fn.current.entry).encode()
+    alive = [pid for pid in descendants(os.getpid()) if entry in cmdline(pid)]
+    assert 1 <= len(alive) <= 4
+
+
+def test_missing_node_binary_is_a_400_naming_the_option(make_emulator):
+    emu = make_emulator(node="/nonexistent/node")
+    with pytest.raises(ClientError) as caught:
+        emu.deploy("lam", OK)
+    assert caught.value.status == 400
+    assert "--node" in caught.value.body["error"]["message"]
+
+
+def test_a_busy_worker_dies_with_a_killed_emulator():
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        url = re.search(r"http://[\d.:]+", proc.stdout.readline())
+        assert url, "no URL on the first stdout line"
+        headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+        code = "export const handler = async () => { for (;;) {} };\n"
+        httpx.post(f"{url.group(0)}/v1/local/functions", headers=headers,
+                   json={"name": "node-spinner", "code": code, "timeoutMs": 300000}).raise_for_status()
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(f"{url.group(0)}/v1/local/fn/node-spinner", headers=headers, timeout=0.5)
+        workers = descendants(proc.pid)
+        assert workers
+        entry = next(Path(os.fsdecode(arg)) for pid in workers for arg in cmdline(pid).split(b"\0")
+                     if arg.endswith(b"node-spinner.mjs"))
+        proc.kill()
+        wait_until(lambda: all(gone(pid) for pid in workers), message="the spinning worker to die")
+        shutil.rmtree(entry.parents[3])  # the killed emulator cannot remove its code folder itself
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]

@@ -1,0 +1,52 @@
+"""§5 no worker, and nothing a function started, survives `fnemu start` stopping."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from emulator.config import DEFAULT_TOKEN
+from tests.helpers import fixture_code, wait_until
+
+from .procs import descendants, gone
+
+
+@pytest.fixture
+def fnemu_process() -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        url = re.search(r"http://[\d.:]+", proc.stdout.readline())
+        assert url, "no URL on the first stdout line"
+        with httpx.Client(base_url=url.group(0), headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
+                          timeout=30) as client:
+            yield proc, client
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_no_worker_or_its_children_survive_the_emulator(
+        fnemu_process: tuple[subprocess.Popen[str], httpx.Client], sig: signal.Signals) -> None:
+    proc, client = fnemu_process
+    for name in ("first", "second"):
+        client.post("/v1/local/functions", json={"name": name, "code": fixture_code("python/faults.py")}
+                    ).raise_for_status()
+    answer = client.get("/v1/local/fn/first?do=leave").json()
+    assert client.get("/v1/local/fn/second").status_code == 200
+    started = descendants(proc.pid)
+    assert {answer["pid"], answer["child"]} <= started
+    assert len(started) >= 3
+    proc.send_signal(sig)
+    assert proc.wait(timeout=30) == 0
+    wait_until(lambda: all(gone(pid) for pid in started), message="every worker and child to stop")
