@@ -12,10 +12,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from .clock import Clock
 from .errors import WorkerError
 from .events.apigw import MalformedResponse, event_v1, event_v2, response_from_result
 from .events.request import HttpRequest
+from .events.trigger import trigger_request
 from .events.web import request_event, response_from_reply
 from .logstore import LogEntry
 from .registry.registry import Function
@@ -45,16 +48,26 @@ _FAILURES = {504: "timeout", 502: "crashed", 500: "out_of_memory"}
 
 
 class Invoker:
-    __slots__ = ("_clock", "_ids", "_prefix", "_runtime")
+    __slots__ = ("_clock", "_ids", "_prefix", "_runtime", "host")
 
     def __init__(self, runtime: Runtime, clock: Clock) -> None:
         self._runtime = runtime
         self._clock = clock
+        self.host = "127.0.0.1"
+        """host:port of the emulator once it listens: the Host of requests triggers make up."""
         self._ids = itertools.count(1)
         token = secrets.token_hex(8)
         self._prefix = f"{token[:8]}-{token[8:12]}-4{token[13:16]}-8000"
 
-    async def invoke(self, fn: Function, request: HttpRequest, trigger: str) -> Invocation:
+    async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any]) -> Invocation:
+        """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it."""
+        request = trigger_request(trigger, event, host=self.host, full_path=f"/v1/{fn.app_id}/fn/{fn.name}")
+        return await self.invoke(fn, request, trigger, event=event)
+
+    async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
+                     event: dict[str, Any] | None = None) -> Invocation:
+        """Run one invocation and log it. With `event`, a `lambda` handler gets that event as it
+        is and its return value becomes a JSON body; otherwise it gets an API Gateway event."""
         version = fn.current
         spec = version.spec
         n = next(self._ids)
@@ -66,8 +79,8 @@ class Invoker:
         message: dict[str, Any] = {
             "op": "invoke",
             "id": n,
-            "event": request_event(request) if web else shape(request, request_id=request_id,
-                                                              stage=fn.app_id, now=now),
+            "event": request_event(request) if web else event if event is not None else shape(
+                request, request_id=request_id, stage=fn.app_id, now=now),
             "context": {"aws_request_id": request_id},
         }
         started = time.perf_counter()
@@ -90,8 +103,13 @@ class Invoker:
                 inv.error = f"{result.error}\n{result.traceback}" if result.traceback else result.error
             else:
                 try:
-                    inv.status, inv.headers, inv.body = response_from_reply(result.value) if web else (
-                        response_from_result(result.value, v2=spec.event_format == "v2"))
+                    if web:
+                        inv.status, inv.headers, inv.body = response_from_reply(result.value)
+                    elif event is not None:
+                        inv.headers, inv.body = [("Content-Type", "application/json")], orjson.dumps(result.value)
+                    else:
+                        inv.status, inv.headers, inv.body = response_from_result(
+                            result.value, v2=spec.event_format == "v2")
                 except MalformedResponse as exc:
                     inv.status, inv.failure, inv.error = 502, "bad_response", str(exc)
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)

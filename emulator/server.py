@@ -14,7 +14,7 @@ from .app import build_app
 from .clock import iso
 from .config import Config
 from .folder.load import Report
-from .keys import LOGS, REGISTRY
+from .keys import INVOKER, LOGS, REGISTRY
 from .logstore import LogEntry
 
 __all__ = ["Server", "run"]
@@ -37,6 +37,7 @@ class Server:
         host = self.config.host
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}"
+        self.app[INVOKER].host = f"{shown}:{port}"
         return self.url
 
     async def stop(self) -> None:

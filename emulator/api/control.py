@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .. import __version__
 from ..errors import BadRequest
-from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY
+from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGER_SERVICES
 from .body import json_response, read_json
 
 __all__ = ["routes"]
@@ -54,4 +54,6 @@ async def reset(request: web.Request) -> web.Response:
     loader = request.app.get(LOADER)
     if loader is not None:
         await loader.load_all()
+    for service in request.app[TRIGGER_SERVICES]:
+        await service.reset()
     return json_response({"status": "ok"})

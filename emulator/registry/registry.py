@@ -16,7 +16,7 @@ from ..logstore import FunctionLog, LogStore
 from .detect import entry_suffix
 from .spec import FunctionSpec
 
-__all__ = ["Function", "FunctionVersion", "Registry", "VersionHost"]
+__all__ = ["Function", "FunctionVersion", "Registry", "RegistryListener", "VersionHost"]
 
 Source = Literal["api", "folder"]
 
@@ -86,8 +86,17 @@ class VersionHost(Protocol):
     def retire(self, version: FunctionVersion) -> None: ...
 
 
+class RegistryListener(Protocol):
+    """Told of every change (the self-firing triggers): `attached` after a create or update has
+    been accepted, `detached` after a delete."""
+
+    def attached(self, fn: Function) -> None: ...
+
+    def detached(self, fn: Function) -> None: ...
+
+
 class Registry:
-    __slots__ = ("_apps", "_clock", "_code_root", "_host", "_locks", "_logs", "_revisions")
+    __slots__ = ("_apps", "_clock", "_code_root", "_host", "_locks", "_logs", "_revisions", "listeners")
 
     def __init__(self, host: VersionHost, logs: LogStore, clock: Clock, code_root: Path) -> None:
         self._host = host
@@ -96,6 +105,7 @@ class Registry:
         self._code_root = code_root
         self._apps: dict[str, dict[str, Function]] = {}
         self._revisions = itertools.count(1)
+        self.listeners: list[RegistryListener] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         """One per name, created before the function is, so concurrent first deploys queue too."""
 
@@ -137,12 +147,14 @@ class Registry:
             if current is None:
                 fn = Function(app_id, name, version, self._logs.open(app_id, name), source, now, now)
                 self._apps.setdefault(app_id, {})[name] = fn
+                self._tell_attached(fn)
                 return fn, True
             old = current.current
             current.current = version
             current.updated_at = now
             current.source = source
             self._retire(old)
+            self._tell_attached(current)
             return current, False
 
     async def set_env(self, app_id: str, name: str, patch: Mapping[str, str | None]) -> Function:
@@ -166,10 +178,16 @@ class Registry:
         del self._apps[app_id][name]
         self._logs.retire(app_id, name)
         self._retire(fn.current)
+        for listener in self.listeners:
+            listener.detached(fn)
 
     def delete_where(self, source: Source) -> None:
         for fn in [f for f in self.all() if f.source == source]:
             self.delete(fn.app_id, fn.name)
+
+    def _tell_attached(self, fn: Function) -> None:
+        for listener in self.listeners:
+            listener.attached(fn)
 
     def _lock(self, app_id: str, name: str) -> asyncio.Lock:
         return self._locks.setdefault((app_id, name), asyncio.Lock())

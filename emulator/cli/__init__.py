@@ -1,0 +1,13 @@
+"""The `fnemu` command: `start` serves, the other commands talk to a running server."""
+
+from __future__ import annotations
+
+from . import functions, start
+from .group import cli
+
+__all__ = ["cli", "main"]
+_COMMANDS = (functions, start)  # importing them registers their commands on `cli`
+
+
+def main() -> None:
+    cli(prog_name="fnemu")

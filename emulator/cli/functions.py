@@ -1,0 +1,161 @@
+"""Client commands for functions: list, deploy, invoke, logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from ..folder.scan import FOLDER_ENTRIES, FolderError, find, read_body, read_spec
+from .group import cli, client_options, connect, json_option, print_json
+
+__all__ = ["deploy_command", "invoke_command", "list_command", "logs_command"]
+
+
+@cli.command("list")
+@client_options
+@json_option
+def list_command(url: str, token: str, app_id: str, as_json: bool) -> None:
+    """List the deployed functions.
+
+    \b
+    Example:
+      fnemu list --json
+    """
+    with connect(url, token, app_id) as client:
+        functions = client.list()
+    if as_json:
+        print_json(functions)
+        return
+    if not functions:
+        click.echo(f"no functions in app {app_id}")
+        return
+    click.echo(f"{'name':<24} {'lang':<7} {'runtime':<7} {'ver':>4}  {'source':<7} triggers")
+    for fn in functions:
+        triggers = ", ".join(t["type"] for t in fn["triggers"]) or "-"
+        click.echo(f"{fn['name']:<24} {fn['language']:<7} {fn['runtime']:<7} {fn['version']:>4}  "
+                   f"{fn['source']:<7} {triggers}")
+
+
+@cli.command("deploy")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@client_options
+@json_option
+def deploy_command(path: Path, url: str, token: str, app_id: str, as_json: bool) -> None:
+    """Deploy the function at PATH (NAME.py, NAME.js, NAME.mjs with NAME.json beside it, or a
+    NAME/ folder with function.json and .env): its entry file's code and its config.
+
+    \b
+    Example:
+      fnemu deploy functions/hello.py
+    """
+    path = path.resolve()
+    name = path.name if path.is_dir() else path.stem
+    try:
+        found = find(path.parent, name)
+        if found is None:
+            raise click.ClickException(f"{path}: no function here (a .py/.js/.mjs file, or a folder with "
+                                       f"{', '.join(FOLDER_ENTRIES)})")
+        read_spec(found)
+        body = read_body(found)
+    except FolderError as exc:
+        raise click.ClickException(str(exc)) from None
+    with connect(url, token, app_id) as client:
+        fn = client.api("POST", client.functions_path(), json=body)
+    if as_json:
+        print_json(fn)
+    else:
+        click.echo(f"deployed {fn['name']} v{fn['version']}: {fn['url']}")
+
+
+def _parse_data(data: str | None) -> Any:
+    if data is None:
+        return None
+    text = data
+    if data.startswith("@"):
+        try:
+            text = Path(data[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {data[1:]}: {exc.strerror}", param_hint="--data") from None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON ({exc})", param_hint="--data") from None
+
+
+@cli.command("invoke")
+@click.argument("name")
+@click.option("--data", help="Request body: JSON text, or @FILE with JSON.")
+@click.option("--method", default="POST", show_default=True, help="HTTP method the function sees.")
+@click.option("--path", "req_path", default="/", show_default=True, help="Path below the function's URL.")
+@client_options
+@json_option
+def invoke_command(name: str, data: str | None, method: str, req_path: str, url: str, token: str,
+                   app_id: str, as_json: bool) -> None:
+    """Test-invoke NAME and show its response, console output and error.
+
+    \b
+    Example:
+      fnemu invoke hello --data '{"name": "Ada"}'
+    """
+    request: dict[str, Any] = {"method": method.upper(), "path": req_path}
+    body = _parse_data(data)
+    if body is not None:
+        request["body"] = body
+    with connect(url, token, app_id) as client:
+        envelope = client.invoke(name, **request)
+    if as_json:
+        print_json(envelope)
+        return
+    colour = "green" if envelope["status_code"] < 400 else "red"
+    click.secho(f"{envelope['status_code']}  {envelope['duration_ms']:.1f} ms  {envelope['memory_mb']:g} MB",
+                fg=colour)
+    for entry in envelope["consoleLogs"]:
+        click.echo(f"  [{entry['level']}] {entry['message']}")
+    if envelope["body"]:
+        click.echo(envelope["body"])
+    if envelope["error"]:
+        click.secho(envelope["error"], fg="red", err=True)
+
+
+def _show_entry(entry: dict[str, Any]) -> None:
+    colour = "green" if entry["status_code"] < 400 else ("yellow" if entry["status_code"] < 500 else "red")
+    click.secho(f"{entry['timestamp']}  {entry['trigger']:<9} {entry['method']} {entry['path']}  "
+                f"{entry['status_code']}  {entry['duration_ms']:.1f} ms  {entry['memory_mb']:g} MB", fg=colour)
+    for line in entry["consoleLogs"]:
+        click.echo(f"    [{line['level']}] {line['message']}")
+    if entry["error"]:
+        click.echo("    ! " + entry["error"].splitlines()[0])
+
+
+@cli.command("logs")
+@click.argument("name")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new entries as they happen.")
+@click.option("--level", type=click.Choice(["all", "error"]), default="all", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@client_options
+@json_option
+def logs_command(name: str, follow: bool, level: str, limit: int, url: str, token: str, app_id: str,
+                 as_json: bool) -> None:
+    """Show NAME's invocations, oldest first (--follow streams new ones).
+
+    \b
+    Example:
+      fnemu logs hello --level error --follow
+    """
+    with connect(url, token, app_id) as client:
+        if follow:
+            for entry in client.follow_logs(name, level=level, limit=limit):
+                if as_json:
+                    click.echo(orjson.dumps(entry).decode())
+                else:
+                    _show_entry(entry)
+            return
+        entries = client.logs(name, level=level, limit=limit)
+    if as_json:
+        print_json(entries)
+        return
+    for entry in reversed(entries):
+        _show_entry(entry)

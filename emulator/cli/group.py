@@ -1,0 +1,57 @@
+"""The `fnemu` click group, and what the commands that talk to a running fnemu share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+import orjson
+
+from .. import __version__
+from ..client import DEFAULT_URL, Client, ClientError
+from ..config import DEFAULT_APP_ID, DEFAULT_TOKEN
+
+__all__ = ["cli", "client_options", "connect", "json_option", "print_json"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fnemu")
+def cli() -> None:
+    """fnemu: the Functions platform on your laptop, offline.
+
+    \b
+    Example:
+      fnemu start --port 8787
+    """
+
+
+def client_options(func: Callable[..., None]) -> Callable[..., None]:
+    """--url, --token and --app-id for the commands that talk to a running fnemu."""
+    func = click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, help="App of the function.")(func)
+    func = click.option("--token", envvar="FNEMU_TOKEN", default=DEFAULT_TOKEN, show_default=True,
+                        help="Developer token [env FNEMU_TOKEN].")(func)
+    func = click.option("--url", envvar="FNEMU_URL", default=DEFAULT_URL, show_default=True,
+                        help="The running fnemu [env FNEMU_URL].")(func)
+    return func
+
+
+def json_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+@contextmanager
+def connect(url: str, token: str, app_id: str) -> Iterator[Client]:
+    """A client whose errors become one `Error:` line and a non-zero exit."""
+    client = Client(url, token, app_id)
+    try:
+        yield client
+    except ClientError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        client.close()
+
+
+def print_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())

@@ -1,0 +1,84 @@
+"""`fnemu start`: serve the emulator until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from ..config import (
+    DEFAULT_APP_ID,
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_MB,
+    DEFAULT_MAX_LOG_ENTRIES,
+    DEFAULT_MAX_WORKERS_PER_FUNCTION,
+    DEFAULT_PORT,
+    Config,
+    default_token,
+)
+from .group import cli
+
+__all__ = ["start_command"]
+
+
+@cli.command("start")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port; 0 picks a free one.")
+@click.option("--token", default=None, help="Developer token [env FNEMU_TOKEN; default fnemu-dev-token].")
+@click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, help="App the functions folder loads into.")
+@click.option("--max-log-entries", default=DEFAULT_MAX_LOG_ENTRIES, show_default=True,
+              type=click.IntRange(1, 1_000_000), help="Log entries kept per function.")
+@click.option("--max-body-mb", default=DEFAULT_MAX_BODY_MB, show_default=True,
+              type=click.FloatRange(0.001, 1024), help="Largest request body, in MiB (larger: 413).")
+@click.option("--functions-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of functions to serve and watch [default: ./functions if it exists].")
+@click.option("--no-watch", is_flag=True, help="Load the folder once; do not reload on save.")
+@click.option("--max-workers-per-function", default=DEFAULT_MAX_WORKERS_PER_FUNCTION, show_default=True,
+              type=click.IntRange(1, 64), help="Warm workers per function under concurrent load.")
+@click.option("--python", "python", default=None, help="Interpreter for Python functions [default: fnemu's].")
+@click.option("--node", "node", default=None, help="Node.js 20+ binary for Node functions [default: node on PATH].")
+@click.option("--log-format", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True,
+              help="One line per invocation, for people or for tools.")
+def start_command(host: str, port: int, token: str | None, app_id: str, max_log_entries: int,
+                  max_body_mb: float, functions_dir: Path | None, no_watch: bool,
+                  max_workers_per_function: int, python: str | None, node: str | None,
+                  log_format: str) -> None:
+    """Start the emulator.
+
+    \b
+    Example:
+      fnemu start --port 0 --token secret
+    """
+    if functions_dir is None:
+        functions_dir = Path("functions") if Path("functions").is_dir() else None
+    elif not functions_dir.is_dir():
+        raise click.BadParameter(f"{functions_dir} is not a folder", param_hint="--functions-dir")
+    fields = dict(host=host, port=port, token=token or default_token(), app_id=app_id,
+                  max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
+                  functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
+                  max_workers_per_function=max_workers_per_function)
+    if python:
+        fields["python"] = python
+    if node:
+        fields["node"] = node
+    config = Config(**fields)  # type: ignore[arg-type]
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    from ..server import run  # here, so client commands do not pay for importing the server
+
+    try:
+        _run(run(config, log_format=log_format))
+    except OSError as exc:
+        raise click.ClickException(f"could not listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _run(coro: object) -> None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        asyncio.run(coro)  # type: ignore[arg-type]
+    else:
+        uvloop.run(coro)  # type: ignore[arg-type]

@@ -1,0 +1,15 @@
+"""SERVICES: the triggers that fire on their own, each built from the TriggerContext.
+
+Adding one is a module in this package and a line here (http, webhook and websocket fire from
+the `/fn/` edge instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .base import TriggerContext, TriggerService
+
+__all__ = ["SERVICES"]
+
+SERVICES: dict[str, Callable[[TriggerContext], TriggerService]] = {}
