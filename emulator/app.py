@@ -39,7 +39,7 @@ def _log_report(kind: str, name: str, message: str) -> None:
 def build_app(config: Config, report: Report = _log_report) -> web.Application:
     """`report` hears about folder deploys, reloads and errors (the terminal, or logging)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
-    clock = Clock()
+    clock = Clock(config.clock)
     logs = LogStore(config.max_log_entries)
     runtime = Runtime(config, clock)
     code_root = Path(tempfile.mkdtemp(prefix="fnemu-code-"))
@@ -83,6 +83,8 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
         yield
         for service in services:
             await service.close()
+        if loader is not None:
+            await loader.close()
         stop.set()
         if watcher is not None:
             await watcher

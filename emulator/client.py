@@ -8,11 +8,10 @@ from typing import Any
 import httpx
 import orjson
 
-from .config import DEFAULT_HOST, DEFAULT_PORT
+from .config import DEFAULT_URL
 
-__all__ = ["Client", "ClientError", "DEFAULT_URL"]
+__all__ = ["Client", "ClientError"]
 
-DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 
 
 class ClientError(Exception):
@@ -126,3 +125,18 @@ class Client:
     def user_token(self, sub: str, **claims: Any) -> str:
         token: str = self.api("POST", "/_emu/tokens", json={"sub": sub, "claims": claims})["token"]
         return token
+
+    def fire_cron(self, name: str) -> dict[str, Any]:
+        """Fire NAME's cron trigger now; the invocation envelope."""
+        result: dict[str, Any] = self.api("POST", f"/_emu/cron/{self.app_id}/{name}")
+        return result
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the emulator clock; `{"now", "fired", "skipped"}` once every fire has finished."""
+        result: dict[str, Any] = self.api("POST", "/_emu/clock/advance", json={"seconds": seconds})
+        return result
+
+    def clock(self) -> dict[str, Any]:
+        """`{"now", "frozen", "next"}`: the emulator clock and the next cron fires."""
+        result: dict[str, Any] = self.api("GET", "/_emu/clock")
+        return result

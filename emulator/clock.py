@@ -1,6 +1,7 @@
-"""Emulator time: the wall clock plus an offset that `clock advance` moves.
+"""Emulator time: the wall clock plus an offset, or a frozen instant; `clock advance` moves it.
 
 Everything that stamps or schedules (logs, cron) reads time here, so tests can move it.
+`fnemu start --clock frozen[=ISO]` starts it frozen: it then moves only when told to.
 """
 
 from __future__ import annotations
@@ -9,25 +10,74 @@ import math
 import time
 from datetime import datetime, timezone
 
-__all__ = ["Clock", "iso"]
+__all__ = ["Clock", "iso", "parse_clock", "parse_iso"]
+
+
+def parse_clock(option: str) -> tuple[bool, float | None]:
+    """`real`, `frozen` (at the wall-clock time of start) or `frozen=ISO` → (frozen, start).
+    Raises ValueError with a message naming the rule."""
+    if option == "real":
+        return False, None
+    if option == "frozen":
+        return True, None
+    if option.startswith("frozen="):
+        try:
+            return True, parse_iso(option[len("frozen="):])
+        except ValueError:
+            raise ValueError(f"clock: {option[len('frozen='):]!r} is not an ISO 8601 date-time "
+                             "(e.g. 2026-01-01T09:00:00Z)") from None
+    raise ValueError(f"clock: must be real, frozen or frozen=ISO (e.g. frozen=2026-01-01T09:00:00Z), "
+                     f"got {option!r}")
 
 
 class Clock:
-    __slots__ = ("_offset",)
+    __slots__ = ("_frozen", "_held", "_offset", "_start")
 
-    def __init__(self) -> None:
+    def __init__(self, option: str = "real") -> None:
+        self._frozen, self._start = parse_clock(option)
         self._offset = 0.0
+        self._held: float | None = None
+        """The instant the clock stands at while frozen, or while an advance is firing."""
+        self.reset()
 
     def now(self) -> float:
         """Seconds since the epoch on the emulator clock."""
-        return time.time() + self._offset
+        held = self._held
+        return time.time() + self._offset if held is None else held
+
+    @property
+    def frozen(self) -> bool:
+        """Configured frozen (`--clock frozen`): it never moves on its own."""
+        return self._frozen
+
+    @property
+    def running(self) -> bool:
+        """Following real time right now (neither frozen nor held by an advance)."""
+        return self._held is None
+
+    def set(self, ts: float) -> None:
+        if self._held is None:
+            self._offset = ts - time.time()
+        else:
+            self._held = ts
 
     def advance(self, seconds: float) -> float:
-        self._offset += seconds
+        self.set(self.now() + seconds)
         return self.now()
 
+    def hold(self) -> None:
+        """Stop at the current instant until `release`: an advance steps through its fires."""
+        self._held = self.now()
+
+    def release(self) -> None:
+        """Back to following real time from where the clock stands (stays put when frozen)."""
+        if not self._frozen and self._held is not None:
+            self._offset, self._held = self._held - time.time(), None
+
     def reset(self) -> None:
+        """Back to the start: the wall clock, or the frozen instant it was configured with."""
         self._offset = 0.0
+        self._held = (self._start if self._start is not None else time.time()) if self._frozen else None
 
 
 _iso_second = -1

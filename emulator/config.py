@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
+DEFAULT_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 DEFAULT_TOKEN = "fnemu-dev-token"
 DEFAULT_APP_ID = "local"
 DEFAULT_MAX_LOG_ENTRIES = 1000
@@ -17,6 +19,9 @@ DEFAULT_CONSOLE_CAP_BYTES = 1024 * 1024
 DEFAULT_MAX_WORKERS_PER_FUNCTION = 4
 DEFAULT_IDLE_WORKER_SECONDS = 300.0
 DEFAULT_REGION = "us-east-1"
+S3_ACCESS_KEY_ID = "fnemu"
+S3_SECRET_ACCESS_KEY = "fnemu-secret"
+"""The fake S3 accepts any keys; these are the ones functions and `GET /_emu/s3` hand out."""
 
 
 def default_token() -> str:
@@ -41,3 +46,24 @@ class Config:
     node: str = "node"
     region: str = DEFAULT_REGION
     jwt_secret: str = "fnemu-local-jwt-secret"
+    clock: str = "real"
+    """`real` (follows the wall clock), `frozen` or `frozen=ISO`: see clock.parse_clock."""
+    s3_port: int = 0
+    """The fake S3's port on 127.0.0.1; 0 picks a free one when the Config is made."""
+
+    def __post_init__(self) -> None:
+        """Workers get the S3 endpoint in their environment from the first deploy on, before the
+        (lazily started) S3 listens: so a port 0 becomes a real one here, once."""
+        if self.s3_port == 0:
+            object.__setattr__(self, "s3_port", _free_port())
+
+    @property
+    def s3_endpoint_url(self) -> str:
+        return f"http://{DEFAULT_HOST}:{self.s3_port}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((DEFAULT_HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -122,6 +122,15 @@ class Emulator:
     def user_token(self, sub: str, **claims: Any) -> str:
         return self.client.user_token(sub, **claims)
 
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the emulator clock; `{"now", "fired", "skipped"}` once every cron fire it caused
+        has finished (`fired`: `function`, `scheduledTime`, `status_code`, in time order)."""
+        return self.client.advance_clock(seconds)
+
+    def fire_cron(self, name: str) -> dict[str, Any]:
+        """Fire NAME's cron trigger now; the invocation envelope."""
+        return self.client.fire_cron(name)
+
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
         """Deploy one function from a `NAME/` folder (CONTRACT §10), its files used in place."""
         folder = Path(path).resolve()

@@ -14,8 +14,9 @@ from .app import build_app
 from .clock import iso
 from .config import Config
 from .folder.load import Report
-from .keys import INVOKER, LOGS, REGISTRY
+from .keys import CLOCK, INVOKER, LOGS, REGISTRY
 from .logstore import LogEntry
+from .triggers.cron import next_fire_text
 
 __all__ = ["Server", "run"]
 
@@ -74,6 +75,9 @@ class _Terminal:
             for fn in sorted(fns, key=lambda f: (f.app_id, f.name)):
                 spec = fn.current.spec
                 triggers = ", ".join(t.type for t in spec.triggers) or "-"
+                cron = spec.trigger("cron")
+                if cron is not None:
+                    triggers += f" (next {next_fire_text(cron.config, server.app[CLOCK].now())})"
                 fn_url = f"{url}/v1/{fn.app_id}/fn/{fn.name}"
                 self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
         else:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any, Literal
-
-import jwt
 
 from ..errors import BadRequest, Forbidden, Unauthorized
 
@@ -17,6 +17,15 @@ __all__ = ["Auth", "Caller"]
 Caller = Literal["developer", "user", "anonymous"]
 _ALGORITHM = "HS256"
 _RESERVED = {"exp", "iat", "nbf", "iss"}
+
+
+@functools.cache
+def _jwt() -> ModuleType:
+    """PyJWT, imported on first use: it pulls in `cryptography` (~60 ms of start-up) and most
+    sessions never see an end-user token."""
+    import jwt
+
+    return jwt
 
 
 class Auth:
@@ -59,9 +68,10 @@ class Auth:
         now = int(time.time())
         payload = {k: v for k, v in claims.items() if k not in _RESERVED}
         payload.update({"sub": sub, "iat": now, "exp": now + expires_in, "iss": "fnemu"})
-        return jwt.encode(payload, self._key, algorithm=_ALGORITHM)
+        return _jwt().encode(payload, self._key, algorithm=_ALGORITHM)
 
     def verify(self, token: str) -> dict[str, Any] | None:
+        jwt = _jwt()
         try:
             return jwt.decode(token, self._key, algorithms=[_ALGORITHM], options={"require": ["exp"]})
         except jwt.PyJWTError:

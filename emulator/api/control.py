@@ -1,15 +1,20 @@
-"""§7 the control API under /_emu: health, the OpenAPI file, end-user tokens."""
+"""§7 the control API under /_emu: health, the OpenAPI file, end-user tokens, the clock and cron."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from .. import __version__
+from ..clock import iso, parse_iso
 from ..errors import BadRequest
 from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGER_SERVICES
+from ..triggers.cron import CronService, Fire
 from .body import json_response, read_json
+from .functions import envelope
 
 __all__ = ["routes"]
 
@@ -57,3 +62,78 @@ async def reset(request: web.Request) -> web.Response:
     for service in request.app[TRIGGER_SERVICES]:
         await service.reset()
     return json_response({"status": "ok"})
+
+
+_MAX_MOVE_S = 10 * 366 * 86400
+"""Ten years: a move further than that is a mistake, and would run for ever on `* * * * *`."""
+
+
+def _cron(request: web.Request) -> CronService:
+    return next(s for s in request.app[TRIGGER_SERVICES] if isinstance(s, CronService))
+
+
+async def _body_field(request: web.Request, key: str, shape: str) -> Any:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadRequest(f"body: must be a JSON object {shape}", "body")
+    for field in body:
+        if field != key:
+            raise BadRequest(f"{field}: unknown field; the body is {shape}", field)
+    if key not in body:
+        raise BadRequest(f"{key}: required; the body is {shape}", key)
+    return body[key]
+
+
+def _moved(request: web.Request, fires: list[Fire]) -> web.Response:
+    return json_response({
+        "now": iso(request.app[CLOCK].now()),
+        "fired": [f.to_json() for f in fires if f.status is not None],
+        "skipped": [f.to_json() for f in fires if f.status is None],
+    })
+
+
+@routes.get("/_emu/clock")
+async def clock_show(request: web.Request) -> web.Response:
+    """Now, and each cron function's next fire, soonest first."""
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    clock = request.app[CLOCK]
+    upcoming = [{"app_id": fn.app_id, "function": fn.name, "scheduledTime": iso(due),
+                 "schedule": schedule.expression, "timezone": schedule.zone.key}
+                for fn, schedule, due in _cron(request).upcoming()]
+    return json_response({"now": iso(clock.now()), "frozen": clock.frozen, "next": upcoming})
+
+
+@routes.post("/_emu/clock/advance")
+async def clock_advance(request: web.Request) -> web.Response:
+    """Move the clock forward, firing every occurrence in the window in order; answer when done."""
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    seconds = await _body_field(request, "seconds", '{"seconds": N}')
+    if (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds)
+            or not 0 < seconds <= _MAX_MOVE_S):
+        raise BadRequest(f"seconds: must be a number greater than 0 and at most {_MAX_MOVE_S} (ten years)",
+                         "seconds")
+    return _moved(request, await _cron(request).advance(seconds))
+
+
+@routes.post("/_emu/clock/set")
+async def clock_set(request: web.Request) -> web.Response:
+    """Jump to a time: forward fires what it passes (as an advance), backward fires nothing."""
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    text = await _body_field(request, "time", '{"time": "2026-01-01T09:00:00Z"}')
+    try:
+        ts = parse_iso(text) if isinstance(text, str) else None
+    except ValueError:
+        ts = None
+    if ts is None or ts < 0:
+        raise BadRequest("time: must be an ISO 8601 date-time after 1970, e.g. 2026-01-01T09:00:00Z", "time")
+    if ts - request.app[CLOCK].now() > _MAX_MOVE_S:
+        raise BadRequest("time: at most ten years ahead of the emulator clock", "time")
+    return _moved(request, await _cron(request).set_time(ts))
+
+
+@routes.post("/_emu/cron/{app_id}/{name}")
+async def cron_fire(request: web.Request) -> web.Response:
+    """Fire a function's cron trigger now; the answer is the invocation envelope."""
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    fn = request.app[REGISTRY].get(request.match_info["app_id"], request.match_info["name"])
+    return json_response(envelope(await _cron(request).fire(fn)))

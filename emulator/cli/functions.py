@@ -11,7 +11,7 @@ import orjson
 from ..folder.scan import FOLDER_ENTRIES, FolderError, find, read_body, read_spec
 from .group import cli, client_options, connect, json_option, print_json
 
-__all__ = ["deploy_command", "invoke_command", "list_command", "logs_command"]
+__all__ = ["deploy_command", "invoke_command", "list_command", "logs_command", "show_envelope"]
 
 
 @cli.command("list")
@@ -106,6 +106,11 @@ def invoke_command(name: str, data: str | None, method: str, req_path: str, url:
         request["body"] = body
     with connect(url, token, app_id) as client:
         envelope = client.invoke(name, **request)
+    show_envelope(envelope, as_json)
+
+
+def show_envelope(envelope: dict[str, Any], as_json: bool) -> None:
+    """An invocation envelope: status line, console output, body, error (also `fnemu cron fire`)."""
     if as_json:
         print_json(envelope)
         return

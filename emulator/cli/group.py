@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 
 from .. import __version__
-from ..client import DEFAULT_URL, Client, ClientError
-from ..config import DEFAULT_APP_ID, DEFAULT_TOKEN
+from ..config import DEFAULT_APP_ID, DEFAULT_TOKEN, DEFAULT_URL
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 __all__ = ["cli", "client_options", "connect", "json_option", "print_json"]
 
@@ -44,6 +46,8 @@ def json_option(func: Callable[..., None]) -> Callable[..., None]:
 @contextmanager
 def connect(url: str, token: str, app_id: str) -> Iterator[Client]:
     """A client whose errors become one `Error:` line and a non-zero exit."""
+    from ..client import Client, ClientError  # here: `fnemu start` does not need an HTTP client
+
     client = Client(url, token, app_id)
     try:
         yield client

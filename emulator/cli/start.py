@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..clock import parse_clock
 from ..config import (
     DEFAULT_APP_ID,
     DEFAULT_HOST,
@@ -22,6 +23,14 @@ from ..config import (
 from .group import cli
 
 __all__ = ["start_command"]
+
+
+def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        parse_clock(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("clock: ")) from None
+    return value
 
 
 @cli.command("start")
@@ -43,10 +52,13 @@ __all__ = ["start_command"]
 @click.option("--node", "node", default=None, help="Node.js 20+ binary for Node functions [default: node on PATH].")
 @click.option("--log-format", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True,
               help="One line per invocation, for people or for tools.")
+@click.option("--clock", "clock", default="real", show_default=True, callback=_clock_option,
+              help="The emulator clock: real (follows the wall clock), frozen, or frozen=ISO; a frozen "
+                   "clock moves only with `fnemu clock advance`.")
 def start_command(host: str, port: int, token: str | None, app_id: str, max_log_entries: int,
                   max_body_mb: float, functions_dir: Path | None, no_watch: bool,
                   max_workers_per_function: int, python: str | None, node: str | None,
-                  log_format: str) -> None:
+                  log_format: str, clock: str) -> None:
     """Start the emulator.
 
     \b
@@ -60,7 +72,7 @@ def start_command(host: str, port: int, token: str | None, app_id: str, max_log_
     fields = dict(host=host, port=port, token=token or default_token(), app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
-                  max_workers_per_function=max_workers_per_function)
+                  max_workers_per_function=max_workers_per_function, clock=clock)
     if python:
         fields["python"] = python
     if node:

@@ -7,11 +7,12 @@ version keeps serving.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import ApiError
-from ..registry.registry import Registry
+from ..registry.registry import Function, Registry
 from .scan import FolderError, find, names_in, read_spec
 
 __all__ = ["FolderLoader", "Report"]
@@ -19,7 +20,8 @@ __all__ = ["FolderLoader", "Report"]
 Report = Callable[[str, str, str], None]
 """report(kind, function name, message); kind is deployed · updated · deleted · error."""
 
-_START_CONCURRENCY = 4
+_LOAD_CONCURRENCY = 8
+_WARM_CONCURRENCY = 2
 
 
 class FolderLoader:
@@ -29,27 +31,54 @@ class FolderLoader:
         self.root = root
         self.report = report
         self._lock = asyncio.Lock()
+        self._warming: asyncio.Task[None] | None = None
 
     def known(self) -> set[str]:
         """Names of the functions this folder deployed."""
         return {fn.name for fn in self.registry.list(self.app_id) if fn.source == "folder"}
 
     async def load_all(self) -> None:
+        """Register everything in the folder now and start the workers in the background, so
+        start-up does not wait for one spawn per function. Code that turns out not to load is
+        reported (file and line) and answers 500 with the runtime's message until fixed."""
         names = names_in(self.root) | self.known()
-        await self.reload(names, concurrency=_START_CONCURRENCY)
+        deployed = await self.reload(names, concurrency=_LOAD_CONCURRENCY, warm=False)
+        await self.close()
+        self._warming = asyncio.create_task(self._warm(deployed))
 
-    async def reload(self, names: Iterable[str], *, concurrency: int = 1) -> None:
-        """Bring each named function in line with the files now on disk."""
+    async def reload(self, names: Iterable[str], *, concurrency: int = 1,
+                     warm: bool = True) -> list[Function]:
+        """Bring each named function in line with the files now on disk; the ones (re)deployed."""
         async with self._lock:
             gate = asyncio.Semaphore(concurrency)
 
-            async def one(name: str) -> None:
+            async def one(name: str) -> Function | None:
                 async with gate:
-                    await self._sync(name)
+                    return await self._sync(name, warm)
 
-            await asyncio.gather(*(one(n) for n in sorted(set(names))))
+            done = await asyncio.gather(*(one(n) for n in sorted(set(names))))
+        return [fn for fn in done if fn is not None]
 
-    async def _sync(self, name: str) -> None:
+    async def close(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
+            self._warming = None
+
+    async def _warm(self, fns: list[Function]) -> None:
+        gate = asyncio.Semaphore(_WARM_CONCURRENCY)
+
+        async def one(fn: Function) -> None:
+            async with gate:
+                try:
+                    await self.registry.warm(fn)
+                except ApiError as exc:
+                    self.report("error", fn.name, f"{fn.current.entry}: {exc.message}")
+
+        await asyncio.gather(*(one(fn) for fn in fns))
+
+    async def _sync(self, name: str, warm: bool) -> Function | None:
         try:
             found = await asyncio.to_thread(find, self.root, name)
             if found is None:
@@ -57,12 +86,15 @@ class FolderLoader:
                 if fn is not None and fn.source == "folder":
                     self.registry.delete(self.app_id, name)
                     self.report("deleted", name, "")
-                return
+                return None
             spec = await asyncio.to_thread(read_spec, found)
-            fn, created = await self.registry.deploy(self.app_id, spec, source="folder", entry=found.entry)
+            fn, created = await self.registry.deploy(self.app_id, spec, source="folder", entry=found.entry,
+                                                     warm=warm)
         except FolderError as exc:
             self.report("error", name, str(exc))
         except ApiError as exc:
             self.report("error", name, f"{found.entry}: {exc.message}")
         else:
             self.report("deployed" if created else "updated", name, f"v{fn.current.number}")
+            return fn
+        return None

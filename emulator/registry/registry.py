@@ -125,7 +125,7 @@ class Registry:
         return [fn for app in self._apps.values() for fn in app.values()]
 
     async def deploy(self, app_id: str, spec: FunctionSpec, *, source: Source = "api",
-                     entry: Path | None = None) -> tuple[Function, bool]:
+                     entry: Path | None = None, warm: bool = True) -> tuple[Function, bool]:
         """Create or update; the new version serves only once its code has loaded.
 
         Returns the function and whether it was created. An omitted `envVars` keeps the
@@ -137,11 +137,12 @@ class Registry:
             spec = replace(spec, env=None)
             number = existing.current.number + 1 if existing else 1
             version = self._new_version(app_id, spec, number, env, entry)
-            try:
-                await self._host.prepare(version)
-            except BaseException:
-                self._discard(version)
-                raise
+            if warm:
+                try:
+                    await self._host.prepare(version)
+                except BaseException:
+                    self._discard(version)
+                    raise
             now = self._clock.now()
             current = self.find(app_id, name)
             if current is None:
@@ -156,6 +157,13 @@ class Registry:
             self._retire(old)
             self._tell_attached(current)
             return current, False
+
+    async def warm(self, fn: Function) -> None:
+        """Start the current version's first worker (for deploys made with warm=False);
+        DeployError if its code does not load. Nothing for a version already replaced."""
+        version = fn.current
+        if self.find(fn.app_id, fn.name) is fn:
+            await self._host.prepare(version)
 
     async def set_env(self, app_id: str, name: str, patch: Mapping[str, str | None]) -> Function:
         """Merge env values (None deletes); the next invocation starts a worker with them."""

@@ -10,7 +10,9 @@ object with an `op`).
 Parent → child
     {"op": "invoke", "id": N, "event": ..., "context": {...}, "deadline_ms": epoch ms}
 Child → parent
-    {"op": "ready"}                                   code loaded, handler found
+    {"op": "ready", "rss_limit_kb": int | null}      code loaded, handler found; with a limit
+                                                      the parent kills the worker mid-call past
+                                                      that RSS (Node: RLIMIT_AS is unusable)
     {"op": "load_error", "message": str, "line": int | null}
     {"op": "log", "id": N, "level": str, "message": str}    one console line (N is 0 at load)
     {"op": "result", "id": N, "value": any, "memory_kb": int, "truncated": bool}

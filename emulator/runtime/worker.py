@@ -19,6 +19,12 @@ __all__ = ["ConsoleLine", "LoadError", "Worker", "WorkerResult"]
 
 _log = logging.getLogger("fnemu.worker")
 _READ_SIZE = 65536
+_WATCH_INTERVAL = 0.02
+"""Seconds between two looks at a watched worker's RSS during a call; a call that ends sooner
+costs no look at all (its timer is the deadline's, which it has anyway)."""
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+_HEAP_OOM = b"JavaScript heap out of memory"
+"""V8's fatal message on stderr just before it aborts at --max-old-space-size."""
 
 ConsoleLine = tuple[str, str, float]
 """(level, message, epoch seconds) of one line of a function's console output."""
@@ -52,8 +58,10 @@ class Worker:
         "_console",
         "_console_bytes",
         "_console_cap",
+        "_deadline",
         "_exit_status",
         "_fut",
+        "_heap_oom",
         "_loop",
         "_memory_mb",
         "_now",
@@ -61,6 +69,10 @@ class Worker:
         "_read_fd",
         "_reader",
         "_ready",
+        "_rss_limit_kb",
+        "_seen_kb",
+        "_statm",
+        "_timer",
         "_truncated",
         "_wbuf",
         "_write_fd",
@@ -92,6 +104,14 @@ class Worker:
         self._truncated = False
         self._now = now
         self._exit_status: int | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline = 0.0
+        self._rss_limit_kb = 0
+        """Past this RSS the parent kills the worker mid-call (0: not watched); set by its ready frame."""
+        self._statm = -1
+        self._seen_kb = 0
+        """The highest RSS the watchdog read during the current call."""
+        self._heap_oom = False
         self.last_used = 0.0
         self._out_tails: dict[int, bytes] = {}
         assert proc.stdout is not None and proc.stderr is not None
@@ -156,7 +176,12 @@ class Worker:
         self._truncated = False
         message["deadline_ms"] = int((time.time() + timeout) * 1000)  # from now, as the kill timer
         self._write(encode(message))
-        timer = self._loop.call_later(timeout, self._on_timeout, timeout)
+        now = self._loop.time()
+        self._deadline = first = now + timeout
+        if self._rss_limit_kb:
+            self._seen_kb = 0
+            first = min(now + _WATCH_INTERVAL, first)
+        self._timer = self._loop.call_at(first, self._on_timer, timeout)
         try:
             reply = await fut
         except WorkerError as exc:
@@ -170,14 +195,14 @@ class Worker:
                 self._truncated = True
             console = self._take_console()  # while _fut is set: late raw output is still this call's
         finally:
-            timer.cancel()
+            self._timer.cancel()
             self._fut = None
         memory_kb = reply.get("memory_kb", 0)
         if reply["op"] == "result":
             return WorkerResult(reply.get("value"), memory_kb=memory_kb, console=console)
         if reply.get("oom"):
             self.kill()  # it exits after an out-of-memory error: never hand it to the next caller
-            oom = WorkerOutOfMemory(f"memory limit exceeded ({self._memory_mb} MB): {reply.get('message')}")
+            oom = self._out_of_memory(reply.get("message"))
             oom.console = console  # type: ignore[attr-defined]
             oom.memory_kb = memory_kb  # type: ignore[attr-defined]
             raise oom
@@ -261,6 +286,7 @@ class Worker:
                     self._fut.set_result(message)
             elif op == "ready":
                 if not self._ready.done():
+                    self._watch_rss(message.get("rss_limit_kb"))
                     self._ready.set_result(None)
             elif op == "load_error" and not self._ready.done():
                 self._ready.set_exception(LoadError(message.get("message", "load failed"),
@@ -298,6 +324,8 @@ class Worker:
         never grows beyond the cap: a flood without newlines costs linear time and bounded memory.
         """
         level = self._stream_fds[fd]
+        if level == "error" and _HEAP_OOM in data:
+            self._heap_oom = True
         if not data:
             self._loop.remove_reader(fd)
             tail = self._out_tails.pop(fd, b"")
@@ -326,7 +354,13 @@ class Worker:
                     break
 
     def _on_exit(self) -> None:
+        """The worker ended by itself: its leftover processes go with it (its process group is
+        still reserved while it is unreaped), and a pending call learns why."""
         self._loop.remove_reader(self._pidfd)
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self._drain_frames()
         try:
             pid, status = os.waitpid(self._proc.pid, os.WNOHANG)
@@ -339,11 +373,16 @@ class Worker:
         code = self._proc.returncode
         self._exit_status = code if code is not None else -1
         reason = _describe_exit(code)
+        self._drain_streams()  # before the verdict: stderr may say it ran out of heap
         if not self._ready.done():
             self._ready.set_exception(LoadError(f"the worker {reason} while loading the code"))
         if self._fut is not None and not self._fut.done():
-            self._fut.set_exception(WorkerCrashed(f"the worker {reason} during the invocation"))
-        self._drain_streams()
+            if self._heap_oom:
+                exc: WorkerError = self._out_of_memory("JavaScript heap out of memory")
+                exc.memory_kb = self._seen_kb  # type: ignore[attr-defined]  # the zombie has no VmHWM
+            else:
+                exc = WorkerCrashed(f"the worker {reason} during the invocation")
+            self._fut.set_exception(exc)
         self._close()
 
     def _drain_frames(self) -> None:
@@ -356,14 +395,52 @@ class Worker:
                 return
             self._feed_frames(data)
 
-    def _on_timeout(self, timeout: float) -> None:
+    def _watch_rss(self, limit_kb: int | None) -> None:
+        """A worker whose runtime cannot bound its own memory (Node: no RLIMIT_AS) names the RSS
+        it must stay under; its calls are then watched from here, as a synchronous loop of
+        allocations never lets the child look."""
+        if not limit_kb:
+            return
+        try:
+            self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY)
+        except OSError:
+            return
+        self._rss_limit_kb = limit_kb
+
+    def _on_timer(self, timeout: float) -> None:
+        """The call's one timer: at the deadline it times out; before it (a watched worker) it
+        reads the RSS, kills past the limit, and looks again a little later."""
         fut = self._fut
         if fut is None or fut.done():
             return
-        exc = WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms")
+        assert self._timer is not None
+        if self._timer.when() < self._deadline:
+            rss_kb = self._rss_kb()
+            self._seen_kb = max(self._seen_kb, rss_kb)
+            if rss_kb > self._rss_limit_kb:
+                base_kb = self._rss_limit_kb - self._memory_mb * 1024
+                self._fail(fut, self._out_of_memory(
+                    f"the function used {round((rss_kb - base_kb) / 1024)} MB (RSS {round(rss_kb / 1024)} MB)"))
+                return
+            when = min(self._loop.time() + _WATCH_INTERVAL, self._deadline)
+            self._timer = self._loop.call_at(when, self._on_timer, timeout)
+            return
+        self._fail(fut, WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms"))
+
+    def _fail(self, fut: asyncio.Future[dict[str, Any]], exc: WorkerError) -> None:
+        """Kill the worker mid-call; the call gets `exc`, with the invocation's peak RSS."""
         exc.memory_kb = self._peak_kb()  # type: ignore[attr-defined]
         self.kill()
         fut.set_exception(exc)
+
+    def _out_of_memory(self, detail: str | None) -> WorkerOutOfMemory:
+        return WorkerOutOfMemory(f"memory limit exceeded ({self._memory_mb} MB): {detail}")
+
+    def _rss_kb(self) -> int:
+        try:
+            return int(os.pread(self._statm, 64, 0).split()[1]) * _PAGE_KB
+        except (OSError, IndexError, ValueError):
+            return 0
 
     def _peak_kb(self) -> int:
         """VmHWM, the peak RSS since this invocation reset it: read only when a worker is killed
@@ -385,12 +462,13 @@ class Worker:
                 self._loop.remove_writer(fd)
             except (ValueError, OSError):
                 pass
-        for fd in (self._read_fd, self._write_fd, self._pidfd):
+        for fd in (self._read_fd, self._write_fd, self._pidfd, self._statm):
             try:
-                os.close(fd)
+                if fd >= 0:
+                    os.close(fd)
             except OSError:
                 pass
-        self._read_fd = self._write_fd = self._pidfd = -1
+        self._read_fd = self._write_fd = self._pidfd = self._statm = -1
         self._out_tails.clear()
         assert self._proc.stdout is not None and self._proc.stderr is not None
         self._proc.stdout.close()

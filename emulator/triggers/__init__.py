@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import http
+from . import cron, http
 
 __all__ = ["TRIGGERS", "TRIGGER_TYPES"]
 
 Validator = Callable[[Mapping[str, Any], str], dict[str, Any]]
 
 TRIGGERS: dict[str, Validator] = {
+    "cron": cron.validate,
     "http": http.validate,
 }
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .base import TriggerContext, TriggerService
+from .cron import CronService
 
 __all__ = ["SERVICES"]
 
-SERVICES: dict[str, Callable[[TriggerContext], TriggerService]] = {}
+SERVICES: dict[str, Callable[[TriggerContext], TriggerService]] = {
+    "cron": CronService,
+}

@@ -149,3 +149,15 @@ def test_affected_names_ignores_editor_temp_files_and_tooling(tmp_path):
     assert affected_names(root, paths, {"hello"}) == set()
     assert affected_names(root, [str(root / "hello.py"), str(root / "pkg" / "main.py")], set()) == {"hello", "pkg"}
     assert affected_names(root, [str(root / "_db.py")], {"a", "b"}) == {"a", "b"}
+
+
+def test_broken_file_at_start_is_reported_and_the_others_serve(folder, make_emulator, caplog):
+    write(folder / "good.py", HELLO.format(body="good"))
+    write(folder / "bad.py", "def handler(event, context):\n    return (\n")
+    emu = make_emulator(functions_dir=folder)
+    assert body_of(emu, "good") == "good"
+    wait_until(lambda: any("bad.py" in r.getMessage() and "line 2" in r.getMessage()
+                           for r in caplog.records), message="the start-up error with file and line")
+    response = emu.call("bad")
+    assert response.status_code == 500
+    assert "line 2" in emu.logs("bad")[0]["error"]

@@ -16,10 +16,11 @@ import pytest
 from emulator.client import ClientError
 from emulator.config import DEFAULT_TOKEN
 from emulator.keys import REGISTRY, RUNTIME
-from tests.helpers import wait_until
+from tests.helpers import fixture_code, wait_until
 
 from .procs import descendants, gone
 
+FAULTS = fixture_code("node/faults.mjs")
 OK = "export const handler = async () => ({ statusCode: 200, body: 'ok' });\n"
 
 
@@ -126,6 +127,16 @@ def test_past_timeout_is_a_504_and_the_next_call_works(fnemu, body):
     assert fnemu.call("slow").text == "quick"
 
 
+@pytest.mark.parametrize(("do", "signal_name"), [("abort", "SIGABRT"), ("sigkill", "SIGKILL")])
+def test_a_worker_killed_by_a_signal_is_a_502_naming_it(fnemu, do, signal_name):
+    fnemu.deploy("signalled", FAULTS)
+    pid = fnemu.call("signalled").json()["pid"]
+    assert fnemu.call("signalled", path=f"/?do={do}").status_code == 502
+    assert f"killed by {signal_name}" in fnemu.logs("signalled")[0]["error"]
+    assert gone(pid)
+    assert fnemu.call("signalled").json()["pid"] != pid
+
+
 def test_memory_mb_is_the_peak_of_each_invocation(fnemu):
     code = "export const handler = async (event) => {\n" \
            "  const size = Number(event.queryStringParameters?.mb ?? 0) * 1024 * 1024;\n" \
@@ -151,6 +162,47 @@ def test_past_the_memory_limit_is_a_500_that_says_so(fnemu):
     assert "memory limit exceeded" in entry["error"]
     assert entry["memory_mb"] > 128
     assert fnemu.call("leaky").status_code == 500  # a fresh worker, the same leak
+
+
+@pytest.mark.parametrize("do", ["leak", "heap"], ids=["buffers", "objects"])
+def test_a_leak_that_never_awaits_is_stopped_at_the_memory_limit(fnemu, do):
+    """The worker's own checks cannot run: V8's heap limit or the emulator's RSS watchdog ends it
+    long before the timeout."""
+    fnemu.deploy("hog", FAULTS, memoryLimitMb=128, timeoutMs=120_000)
+    pid = fnemu.call("hog").json()["pid"]
+    assert fnemu.call("hog", path=f"/?do={do}").status_code == 500
+    entry = fnemu.logs("hog")[0]
+    assert entry["error"].startswith("memory limit exceeded (128 MB): ")
+    assert entry["duration_ms"] < 60_000
+    assert gone(pid)
+    assert fnemu.call("hog").status_code == 200
+
+
+def test_printing_50_mb_is_capped_and_the_response_is_fine(fnemu):
+    fnemu.deploy("loud", FAULTS, timeoutMs=60_000)
+    for channel in ("print", "raw"):
+        response = fnemu.call("loud", path=f"/?do={channel}&mb=50")
+        assert response.status_code == 200 and "pid" in response.json()
+        *kept, mark = fnemu.logs("loud", limit=1)[0]["consoleLogs"]
+        assert sum(len(line["message"]) for line in kept) == 1024 * 1024, channel
+        assert "truncated" in mark["message"]
+
+
+def test_a_leftover_child_and_timer_die_with_a_replaced_worker(fnemu):
+    fnemu.deploy("leaver", FAULTS)
+    answer = fnemu.call("leaver", path="/?do=leave").json()
+    assert not gone(answer["child"])
+    assert fnemu.call("leaver").json()["pid"] == answer["pid"]  # a live timer does not hold the call
+    fnemu.deploy("leaver", FAULTS + "\n")
+    wait_until(lambda: gone(answer["pid"]) and gone(answer["child"]),
+               message="the old worker and its child to stop")
+
+
+def test_a_leftover_child_dies_with_a_worker_that_exits(fnemu):
+    fnemu.deploy("leaver", FAULTS)
+    answer = fnemu.call("leaver", path="/?do=leave").json()
+    assert fnemu.call("leaver", path="/?do=exit").status_code == 502
+    wait_until(lambda: gone(answer["child"]), message="the exited worker's child to stop")
 
 
 def test_64_concurrent_requests_are_answered_by_at_most_the_cap_of_workers(make_emulator):

@@ -87,6 +87,29 @@ for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
   console[level] = (...args) => emit(level, args);
 }
 
+// process.stdout/stderr as the user's code made them (Node creates each on first use, at a cost of
+// milliseconds: never here). Writes to a full pipe queue up, and must reach the parent before the
+// result that ends their invocation.
+const rawStreams = [];
+for (const name of ['stdout', 'stderr']) {
+  const { get } = Object.getOwnPropertyDescriptor(process, name);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const stream = get.call(process);
+      if (!rawStreams.includes(stream)) rawStreams.push(stream);
+      return stream;
+    },
+  });
+}
+
+async function rawOutputFlushed() {
+  for (const stream of rawStreams) {
+    if (stream.writableLength) await new Promise((resolve) => stream.write('', resolve));
+  }
+}
+
 // ---- memory: peak RSS per invocation, and the function's limit ---------------------------
 
 // As in python_worker.py the limit starts from what the runtime itself uses (node, this file,
@@ -129,16 +152,6 @@ function outOfMemory(inv, rssKb) {
     message: `the function used ${Math.round((rssKb - BASE_KB) / 1024)} MB (RSS ${Math.round(rssKb / 1024)} MB)`,
   });
   process.exit(1); // the parent starts a fresh worker
-}
-
-// Checks between awaits; a synchronous runaway hits --max-old-space-size or the parent's watchdog.
-function watchMemory(inv) {
-  const timer = setInterval(() => {
-    const rssKb = Math.round(process.memoryUsage.rss() / 1024);
-    if (rssKb > LIMIT_KB) outOfMemory(inv, rssKb);
-  }, 20);
-  timer.unref();
-  return timer;
 }
 
 // ---- errors ------------------------------------------------------------------------------
@@ -265,7 +278,6 @@ function callLambda(handler, message) {
 async function invoke(handler, message) {
   const inv = { id: message.id, sent: 0, truncated: false };
   resetPeak();
-  const timer = watchMemory(inv);
   let reply;
   try {
     const value = await invocations.run(inv, () =>
@@ -275,7 +287,9 @@ async function invoke(handler, message) {
     const { message: text, traceback } = describe(err);
     reply = { op: 'error', id: inv.id, message: text, traceback, oom: false };
   }
-  clearInterval(timer);
+  await rawOutputFlushed();
+  // The parent watches the RSS during the call (a synchronous loop never lets this code run);
+  // a call too short for it to look is caught here by its peak.
   const memoryKb = peakKb();
   if (memoryKb > LIMIT_KB) outOfMemory(inv, memoryKb);
   Object.assign(reply, { memory_kb: memoryKb, truncated: inv.truncated });
@@ -303,7 +317,7 @@ async function main() {
   readFrames((message) => {
     if (message.op === 'invoke') queue = queue.then(() => invoke(handler, message));
   });
-  send({ op: 'ready' });
+  send({ op: 'ready', rss_limit_kb: Number.isFinite(LIMIT_KB) ? LIMIT_KB : null });
 }
 
 main();

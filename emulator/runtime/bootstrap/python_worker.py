@@ -191,26 +191,32 @@ class _LogHandler(logging.Handler):
 
 
 def _memory_probe():
-    """Peak RSS of this process per invocation: reset VmHWM before, read it after. (Not
-    ru_maxrss: it keeps the pre-exec RSS of the emulator this worker was forked from.)"""
+    """Peak RSS of this process per invocation (VmHWM), reset before each call. (Not ru_maxrss:
+    it keeps the pre-exec RSS of the emulator this worker was forked from.) The reset is skipped
+    when the peak is the current RSS: it would set the mark to the same value."""
     try:
         clear = os.open("/proc/self/clear_refs", os.O_WRONLY)
         status = os.open("/proc/self/status", os.O_RDONLY)
     except OSError:
         return (lambda: None), (lambda: 0)
+    stale = [True]
 
     def reset():
-        try:
-            os.write(clear, b"5")
-        except OSError:
-            pass
+        if stale[0]:
+            try:
+                os.write(clear, b"5")
+            except OSError:
+                pass
 
     def peak_kb():
         data = os.pread(status, 8192, 0)
         start = data.find(b"VmHWM:")
         if start < 0:
             return 0
-        return int(data[start + 6 : data.find(b"kB", start)])
+        peak = int(data[start + 6 : data.find(b"kB", start)])
+        rss_at = data.find(b"VmRSS:", start)
+        stale[0] = rss_at < 0 or int(data[rss_at + 6 : data.find(b"kB", rss_at)]) != peak
+        return peak
 
     return reset, peak_kb
 

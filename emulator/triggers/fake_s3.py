@@ -1,0 +1,182 @@
+"""moto's S3 on a reserved 127.0.0.1 port, started on first need, reporting each object created.
+
+moto is imported only in `start` (about a second): an emulator with no use for S3 never pays it.
+The port is bound from the start (connections are refused until moto serves it), so the endpoint
+handed to workers at deploy is the one S3 will answer on.
+
+How objects are seen: moto calls `moto.s3.notifications.send_event` through its module for every
+notification-worthy change, in the request's own thread, before the object's metadata (its
+content type) is set. So the hook only notes the call in a thread-local list, and the WSGI
+wrapper reports the request's objects once moto has finished with it: then they are complete and
+readable. These are private names of moto 5.2.5 (pinned); tests/triggers/test_s3_moto_hook.py
+fails if an upgrade moves them.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+import secrets
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..config import DEFAULT_HOST
+from ..events.s3 import CreatedObject
+
+__all__ = ["FakeS3"]
+
+_log = logging.getLogger("fnemu.s3")
+
+_CREATED = {"s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy",
+            "s3:ObjectCreated:CompleteMultipartUpload"}
+_request = threading.local()
+"""`seen`: the (event name, bucket, key) moto notified during the request this thread serves."""
+
+Report = Callable[[list[CreatedObject]], None]
+
+
+class FakeS3:
+    """One moto S3 server. moto keeps its state per process: two of these in one process (tests
+    that start extra emulators) serve the same buckets."""
+
+    def __init__(self, port: int, report: Report) -> None:
+        self._report = report
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._sock.bind((DEFAULT_HOST, port))
+        except OSError as exc:
+            self._sock.close()
+            raise OSError(exc.errno, f"the S3 port {port} is taken ({exc.strerror})") from None
+        self.endpoint_url = f"http://{DEFAULT_HOST}:{port}"
+        self._server: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> None:
+        """Serve, if not yet serving. Safe from any thread; blocks while moto is imported."""
+        with self._lock:
+            if self._server is not None:
+                return
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                MotoRequestHandler,
+                create_backend_app,
+            )
+            from werkzeug.serving import make_server
+
+            class Handler(MotoRequestHandler):
+                def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                    """One line per S3 call would bury the invocation lines."""
+
+            _install_hook()
+            self._sock.listen(128)
+            app = _Reporting(DomainDispatcherApplication(create_backend_app), self._report)
+            server = make_server(DEFAULT_HOST, 0, app, threaded=True, request_handler=Handler,
+                                 fd=self._sock.fileno())
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                             name="fnemu-s3", daemon=True).start()
+            self._server = server
+
+    def create_bucket(self, name: str, region: str) -> None:
+        """Make the bucket unless it exists (in moto's backend, not over HTTP: no round trip)."""
+        backend = _backend()
+        if name not in backend.buckets:
+            backend.create_bucket(name, region)
+
+    def reset(self) -> None:
+        """Every bucket and object goes."""
+        _backend().reset()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self._sock.close()
+
+
+def _backend() -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    return s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+
+
+def _install_hook() -> None:
+    """Wrap moto's `send_event` once per process; moto's own notifications still go out."""
+    from moto.s3 import notifications
+
+    original = notifications.send_event
+    if hasattr(original, "__wrapped__"):
+        return
+
+    @functools.wraps(original)
+    def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+        original(account_id, event_name, bucket, key)
+        seen = getattr(_request, "seen", None)
+        if seen is not None:
+            seen.append((str(getattr(event_name, "value", event_name)), bucket, key))
+
+    notifications.send_event = send_event
+
+
+class _Reporting:
+    """WSGI wrapper: after moto has handled a request, report the objects it created."""
+
+    def __init__(self, app: Any, report: Report) -> None:
+        self._app = app
+        self._report = report
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        seen: list[tuple[str, Any, Any]] = []
+        headers: dict[str, str] = {}
+
+        def start(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.update((k.lower(), v) for k, v in response_headers)
+            return start_response(status, response_headers, exc_info)
+
+        _request.seen = seen
+        try:
+            return self._app(environ, start)  # type: ignore[no-any-return]
+        finally:
+            _request.seen = None
+            if seen:
+                self._deliver(seen, environ, headers)
+
+    def _deliver(self, seen: list[tuple[str, Any, Any]], environ: dict[str, Any],
+                 headers: dict[str, str]) -> None:
+        """Never raises: the user's upload has succeeded whatever happens here. Completing a
+        multipart upload makes moto notify a Put and then the CompleteMultipartUpload; AWS sends
+        only the latter, so the Put of a multipart object is left out."""
+        try:
+            created = [_created(name, bucket, key, environ, headers) for name, bucket, key in seen
+                       if name in _CREATED
+                       and not (name == "s3:ObjectCreated:Put" and key.multipart is not None)]
+            if created:
+                self._report(created)
+        except Exception:  # noqa: BLE001 - logged; the PUT must still succeed
+            _log.exception("s3_upload: could not report an upload")
+
+
+def _created(name: str, bucket: Any, key: Any, environ: dict[str, Any],
+             headers: dict[str, str]) -> CreatedObject:
+    return CreatedObject(
+        event_name=name.removeprefix("s3:"),
+        bucket=bucket.name,
+        key=key.name,
+        size=key.size,
+        etag=key.etag.strip('"'),
+        content_type=key.metadata.get("Content-Type", "binary/octet-stream"),
+        version_id=key.version_id if bucket.is_versioned else None,
+        region=bucket.region_name,
+        source_ip=environ.get("REMOTE_ADDR", DEFAULT_HOST),
+        request_id=headers.get("x-amz-request-id") or secrets.token_hex(8).upper(),
+        host_id=headers.get("x-amz-id-2") or base64.b64encode(secrets.token_bytes(48)).decode(),
+    )
