@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -21,6 +21,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python tests/bench/bench.py
+	$(BIN)/python tests/bench/s3_bench.py
+	$(BIN)/python tests/bench/reload_bench.py
+	$(BIN)/python tests/bench/cron_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -140,3 +140,18 @@ class Client:
         """`{"now", "frozen", "next"}`: the emulator clock and the next cron fires."""
         result: dict[str, Any] = self.api("GET", "/_emu/clock")
         return result
+
+    def s3_info(self) -> dict[str, str]:
+        """`{"endpoint_url", "region", "access_key_id", "secret_access_key"}` of the fake S3 (started
+        if it was not running)."""
+        result: dict[str, str] = self.api("GET", "/_emu/s3")
+        return result
+
+    def s3_client(self) -> Any:
+        """A boto3 S3 client on the fake S3 (boto3 is imported here: other commands skip its cost)."""
+        import boto3
+
+        info = self.s3_info()
+        return boto3.client("s3", endpoint_url=info["endpoint_url"], region_name=info["region"],
+                            aws_access_key_id=info["access_key_id"],
+                            aws_secret_access_key=info["secret_access_key"])

@@ -122,6 +122,10 @@ class Emulator:
     def user_token(self, sub: str, **claims: Any) -> str:
         return self.client.user_token(sub, **claims)
 
+    def s3_client(self) -> Any:
+        """A boto3 S3 client on the emulator's fake S3 (emptied before each test)."""
+        return self.client.s3_client()
+
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the emulator clock; `{"now", "fired", "skipped"}` once every cron fire it caused
         has finished (`fired`: `function`, `scheduledTime`, `status_code`, in time order)."""

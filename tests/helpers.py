@@ -25,5 +25,9 @@ def wait_until(check: Callable[[], T], timeout: float = 10.0, interval: float = 
         time.sleep(interval)
 
 
+SEED_000_CODE = (FIXTURES.parent / "sample_functions" / "agent_action.py").read_text()
+"""The platform's default serverless action code (seed 000), verbatim: the sample serves it too."""
+
+
 def fixture_code(relative: str) -> str:
     return (FIXTURES / relative).read_text()

@@ -97,3 +97,18 @@ def test_bad_options_are_one_clear_line(args, message):
     result = subprocess.run([*FNEMU, "start", *args], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and message in result.stderr
+
+
+def test_a_parent_that_stops_reading_stdout_never_blocks_the_server(tmp_path):
+    """Scripts often read only the ready line; the per-invocation lines must not fill the pipe
+    and stall the event loop."""
+    (tmp_path / "hello.py").write_text(HELLO)
+    proc, url = start("--functions-dir", str(tmp_path))
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": "Bearer fnemu-dev-token"}, timeout=10) as client:
+            for _ in range(1500):  # ~100 KiB of invocation lines, more than a pipe holds
+                assert client.get("/v1/local/fn/hello").status_code == 200
+    finally:
+        proc.kill()
+        proc.wait(timeout=20)
+        proc.stdout.close()  # type: ignore[union-attr]

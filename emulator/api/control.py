@@ -1,4 +1,4 @@
-"""§7 the control API under /_emu: health, the OpenAPI file, end-user tokens, the clock and cron."""
+"""§7 the control API under /_emu: health, the OpenAPI file, end-user tokens, the clock, cron, S3."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..clock import iso, parse_iso
 from ..errors import BadRequest
 from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGER_SERVICES
 from ..triggers.cron import CronService, Fire
+from ..triggers.s3_upload import s3_service
 from .body import json_response, read_json
 from .functions import envelope
 
@@ -137,3 +138,10 @@ async def cron_fire(request: web.Request) -> web.Response:
     request.app[AUTH].require_developer(request.headers.get("Authorization"))
     fn = request.app[REGISTRY].get(request.match_info["app_id"], request.match_info["name"])
     return json_response(envelope(await _cron(request).fire(fn)))
+
+
+@routes.get("/_emu/s3")
+async def s3_endpoint(request: web.Request) -> web.Response:
+    """The fake S3's endpoint and keys, for any S3 client; starts it if nothing has yet."""
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    return json_response(await s3_service(request.app[TRIGGER_SERVICES]).info())

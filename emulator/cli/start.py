@@ -55,10 +55,12 @@ def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str
 @click.option("--clock", "clock", default="real", show_default=True, callback=_clock_option,
               help="The emulator clock: real (follows the wall clock), frozen, or frozen=ISO; a frozen "
                    "clock moves only with `fnemu clock advance`.")
+@click.option("--s3-port", default=0, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the fake S3 on 127.0.0.1 (started when a function needs it); 0 picks a free one.")
 def start_command(host: str, port: int, token: str | None, app_id: str, max_log_entries: int,
                   max_body_mb: float, functions_dir: Path | None, no_watch: bool,
                   max_workers_per_function: int, python: str | None, node: str | None,
-                  log_format: str, clock: str) -> None:
+                  log_format: str, clock: str, s3_port: int) -> None:
     """Start the emulator.
 
     \b
@@ -72,7 +74,7 @@ def start_command(host: str, port: int, token: str | None, app_id: str, max_log_
     fields = dict(host=host, port=port, token=token or default_token(), app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
-                  max_workers_per_function=max_workers_per_function, clock=clock)
+                  max_workers_per_function=max_workers_per_function, clock=clock, s3_port=s3_port)
     if python:
         fields["python"] = python
     if node:

@@ -91,6 +91,6 @@ def launch_spec(version: FunctionVersion, config: Config) -> LaunchSpec:
     code_dir = str(version.entry.parent)
     env = platform_env(style=spec.runtime, language=spec.language, name=version.name,
                        memory_mb=spec.memory_mb, region=config.region, code_dir=code_dir,
-                       handler=handler, user_env=version.env)
+                       handler=handler, s3_endpoint=config.s3_endpoint_url, user_env=version.env)
     load_timeout = max(spec.timeout_ms / 1000, _LOAD_TIMEOUT_FLOOR)
     return LaunchSpec(argv, env, code_dir, version.label, load_timeout, spec.memory_mb)

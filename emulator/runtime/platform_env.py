@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 
+from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
+
 __all__ = ["platform_env"]
 
 _BASE = {
@@ -35,10 +37,22 @@ def _lambda(name: str, memory_mb: int, region: str, code_dir: str, handler: str,
     }
 
 
+def _aws_sdk(s3_endpoint: str, region: str) -> dict[str, str]:
+    """What AWS SDKs read (boto3, AWS SDK for JavaScript v3): they reach the fake S3 unchanged."""
+    return {
+        "AWS_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
+
+
 def platform_env(*, style: str, language: str, name: str, memory_mb: int, region: str,
-                 code_dir: str, handler: str, user_env: Mapping[str, str]) -> dict[str, str]:
+                 code_dir: str, handler: str, s3_endpoint: str, user_env: Mapping[str, str]) -> dict[str, str]:
     """The whole environment of a worker: the platform's variables, then the function's envVars."""
     env = dict(_BASE)
+    env.update(_aws_sdk(s3_endpoint, region))
     if style == "lambda":
         env.update(_lambda(name, memory_mb, region, code_dir, handler, language))
     env.update(user_env)

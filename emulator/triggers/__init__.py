@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import cron, http
+from . import cron, http, s3_upload
 
 __all__ = ["TRIGGERS", "TRIGGER_TYPES"]
 
@@ -17,6 +17,7 @@ Validator = Callable[[Mapping[str, Any], str], dict[str, Any]]
 TRIGGERS: dict[str, Validator] = {
     "cron": cron.validate,
     "http": http.validate,
+    "s3_upload": s3_upload.validate,
 }
 
 TRIGGER_TYPES = ("http", "cron", "s3_upload", "webhook", "websocket")

@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from .base import TriggerContext, TriggerService
 from .cron import CronService
+from .s3_upload import S3UploadService
 
 __all__ = ["SERVICES"]
 
 SERVICES: dict[str, Callable[[TriggerContext], TriggerService]] = {
     "cron": CronService,
+    "s3_upload": S3UploadService,
 }

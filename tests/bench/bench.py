@@ -60,6 +60,25 @@ def handler(event, context):
     }
 """
 
+HELLO_NODE_WEB = """\
+export default async function handler(req) {
+  return Response.json({ message: "hello" });
+}
+"""
+
+HELLO_NODE_LAMBDA = """\
+export const handler = async (event) => ({
+  statusCode: 200,
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ message: "hello" }),
+});
+"""
+
+COLD_STARTS = 10
+"""Deploys per handler kind in the cold-start figures (their median is shown)."""
+PYTEST_RUNS = 3
+"""Inner pytest runs per variant in the fixture-overhead figures (the best counts)."""
+
 TARGETS: list[tuple[str, str, float]] = [("p50", "<=", 2.0), ("rps", ">=", 0.45), ("cpu", "<=", 2.5)]
 """Issue 3: with every feature on, as ratios to the bare handler."""
 
@@ -418,7 +437,102 @@ def fnemu_python_hello(bench: Bench) -> list[Target]:
     return targets
 
 
-SCENARIOS: list[Callable[[Bench], list[Target]]] = [bare_hello, fnemu_python_hello]
+def fnemu_node_hello(bench: Bench) -> list[Target]:
+    """A warm Node hello in each handler style, public, one emulator per row as above."""
+    targets = []
+    for style, code in (("web", HELLO_NODE_WEB), ("lambda", HELLO_NODE_LAMBDA)):
+        server = bench.start(_fnemu_argv(), f"fnemu-node-{style}")
+        _deploy(server.url, "hello", code, "none")
+        targets.append(Target(f"fnemu /fn/ node {style}, auth none", server, "/v1/local/fn/hello",
+                              check=_check_logged(server, "hello")))
+    return targets
+
+
+def _worker_of(server: Server, name: str) -> int:
+    """The pid of the worker running function `name` (its entry file is in its command line)."""
+    entry = f"/{name}.".encode()
+    for pid in descendants(server.pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if entry in f.read():
+                    return pid
+        except OSError:
+            continue
+    raise SystemExit(f"no worker found for {name}")
+
+
+def cold_starts(bench: Bench) -> list[Target]:
+    """Notes only: deploy → first response (the deploy starts the first worker, the response
+    comes from it), and the RSS of that worker once idle, per handler kind; then the emulator's
+    RSS with one idle worker per language. Each deploy is deleted before the next of its kind."""
+    server = bench.start(_fnemu_argv(), "fnemu-cold")
+    kept: list[int] = []
+    for label, code in (("python lambda", HELLO_PY), ("node lambda", HELLO_NODE_LAMBDA),
+                        ("node web", HELLO_NODE_WEB)):
+        totals, deploys, rss = [], [], []
+        for i in range(COLD_STARTS):
+            name = f"cold-{label.replace(' ', '-')}-{i}"
+            t0 = time.perf_counter()
+            _deploy(server.url, name, code, "none")
+            t1 = time.perf_counter()
+            status, body = _api(server.url, "GET", f"/v1/local/fn/{name}")
+            t2 = time.perf_counter()
+            if status != 200 or body.get("message") != "hello":
+                raise SystemExit(f"cold start {label}: {status} {body}")
+            totals.append((t2 - t0) * 1000)
+            deploys.append((t1 - t0) * 1000)
+            rss.append(rss_mb(_worker_of(server, name)))
+            if i < COLD_STARTS - 1:
+                _api(server.url, "DELETE", f"/v1/local/functions/{name}")
+            elif label != "node web":
+                kept.append(_worker_of(server, name))
+        bench.notes.append((f"cold start, {label} (deploy -> first response, median of {COLD_STARTS})",
+                            f"{statistics.median(totals):.0f} ms (deploy {statistics.median(deploys):.0f} ms "
+                            f"+ first call {statistics.median(totals) - statistics.median(deploys):.0f} ms); "
+                            f"best {min(totals):.0f} ms"))
+        bench.notes.append((f"RSS per idle worker, {label}", f"{statistics.median(rss):.1f} MB"))
+    front = rss_mb(server.pid)
+    workers = sum(rss_mb(pid) for pid in kept)
+    bench.notes.append(("RSS of the emulator with one idle worker per language (python, node lambda)",
+                        f"{front + workers:.1f} MB (emulator {front:.1f} MB + workers {workers:.1f} MB)"))
+    return []
+
+
+def pytest_fixture_overhead(bench: Bench) -> list[Target]:
+    """Notes only: what the `fnemu` fixture adds to a test (its per-test reset) and to a session
+    (starting the emulator on first use), from inner pytest runs of trivial tests."""
+    folder = bench.workdir / "pytest-overhead"
+    folder.mkdir()
+    (folder / "test_plain.py").write_text(
+        "import pytest\n\n\n@pytest.mark.parametrize('n', range(100))\n"
+        "def test_plain(n):\n    assert n >= 0\n")
+    (folder / "test_fixture.py").write_text(
+        "import pytest\n\n\n@pytest.mark.parametrize('n', range(100))\n"
+        "def test_with_fnemu(fnemu, n):\n    assert fnemu.url\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FNEMU_", "PYTEST_"))}
+
+    def run(*selection: str) -> float:
+        best = float("inf")
+        for _ in range(PYTEST_RUNS):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
+                           cwd=folder, env=env, check=True, capture_output=True, timeout=300)
+            best = min(best, time.perf_counter() - t0)
+        return best * 1000
+
+    plain_1, plain_100 = run("test_plain.py::test_plain[0]"), run("test_plain.py")
+    fixture_1, fixture_100 = run("test_fixture.py::test_with_fnemu[0]"), run("test_fixture.py")
+    per_test = ((fixture_100 - fixture_1) - (plain_100 - plain_1)) / 99
+    bench.notes.append(("pytest: per-test overhead of the fnemu fixture (100 trivial tests with it vs without)",
+                        f"{per_test:.2f} ms/test ({fixture_100:.0f} ms vs {plain_100:.0f} ms per run)"))
+    bench.notes.append(("pytest: first use of the fnemu fixture in a session (starts the emulator)",
+                        f"{fixture_1 - plain_1:.0f} ms"))
+    return []
+
+
+SCENARIOS: list[Callable[[Bench], list[Target]]] = [
+    bare_hello, fnemu_python_hello, fnemu_node_hello, cold_starts, pytest_fixture_overhead,
+]
 
 
 # ---------------------------------------------------------------- report

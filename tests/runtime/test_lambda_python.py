@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from emulator.runtime.platform_env import platform_env
-from tests.helpers import fixture_code, wait_until
+from tests.helpers import SEED_000_CODE, fixture_code, wait_until
 
 from .procs import gone
 
@@ -22,7 +22,7 @@ def pid_of(response: Any) -> int:
 # seed 000: the hosted platform's default code, verbatim
 
 def test_seed_000_code_answers_a_get_with_its_query(fnemu: Any) -> None:
-    fnemu.deploy("seed", fixture_code("python/seed_000.py"))
+    fnemu.deploy("seed", SEED_000_CODE)
     r = fnemu.call("seed", "GET", "/?city=Paris&units=metric")
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == "*"
@@ -35,7 +35,7 @@ def test_seed_000_code_answers_a_get_with_its_query(fnemu: Any) -> None:
 
 
 def test_seed_000_code_answers_a_post_with_its_json_context(fnemu: Any) -> None:
-    fnemu.deploy("seed", fixture_code("python/seed_000.py"))
+    fnemu.deploy("seed", SEED_000_CODE)
     r = fnemu.call("seed", "POST", json={"context": {"user": "ada", "plan": "pro"}})
     assert r.status_code == 200
     body = r.json()
@@ -226,7 +226,8 @@ def test_function_sees_its_env_and_the_platform_set_only(make_emulator: Any,
     assert env["AWS_REGION"] and env["TZ"] == "UTC"
     platform = platform_env(style="lambda", language="python", name="env", memory_mb=192,
                             region=env["AWS_REGION"], code_dir=env["LAMBDA_TASK_ROOT"],
-                            handler=env["_HANDLER"], user_env={"API_KEY": "k-1", "MODE": "test"})
+                            handler=env["_HANDLER"], s3_endpoint=env["AWS_ENDPOINT_URL"],
+                            user_env={"API_KEY": "k-1", "MODE": "test"})
     # LC_CTYPE: the interpreter's own locale coercion (PEP 538) where LANG's locale is missing
     assert set(env) - {"LC_CTYPE"} == set(platform)
     assert "FNEMU_TEST_HOST_SECRET" not in env

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from emulator.config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 from tests.helpers import fixture_code
 
 SEED_002 = ("export default async function handler(req) {\n return new Response(JSON.stringify({ message: "
@@ -114,13 +115,18 @@ export default async () => {
     assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
 
 
-def test_web_workers_get_the_functions_env_and_no_aws_variables(fnemu):
+def test_web_workers_get_the_functions_env_and_only_the_aws_sdk_variables(fnemu):
+    """No Lambda variables; the AWS SDK ones (§6 s3_upload) so an S3 client reaches the fake S3."""
     code = """
 export default async () => Response.json(
   Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS') || k.startsWith('FNEMU') || k === 'MINE')));
 """
     fnemu.deploy("envy", code, envVars={"MINE": "1"})
-    assert fnemu.call("envy").json() == {"MINE": "1"}
+    config = fnemu.server.config
+    assert fnemu.call("envy").json() == {
+        "MINE": "1", "AWS_ENDPOINT_URL": config.s3_endpoint_url, "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": S3_SECRET_ACCESS_KEY, "AWS_REGION": config.region,
+        "AWS_DEFAULT_REGION": config.region}
 
 
 @pytest.mark.parametrize("value", ["{ ok: true }", "Response.error()"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from emulator.config import Config
 from emulator.pytest_plugin import Emulator, EmulatorThread
-from tests.helpers import fixture_code, wait_until
+from tests.helpers import SEED_000_CODE, fixture_code, wait_until
 
 from .procs import gone
 
@@ -14,7 +14,7 @@ FAULTS = fixture_code("python/faults.py")
 
 
 def test_memory_limit_applies_on_top_of_the_interpreter(fnemu: Any) -> None:
-    fnemu.deploy("seed", fixture_code("python/seed_000.py"), memoryLimitMb=64)
+    fnemu.deploy("seed", SEED_000_CODE, memoryLimitMb=64)
     assert fnemu.call("seed").status_code == 200
     fnemu.deploy("mem", FAULTS, memoryLimitMb=64)
     r = fnemu.call("mem", "GET", "/?do=alloc&mb=55")

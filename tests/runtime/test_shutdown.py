@@ -39,14 +39,12 @@ def fnemu_process() -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
 def test_no_worker_or_its_children_survive_the_emulator(
         fnemu_process: tuple[subprocess.Popen[str], httpx.Client], sig: signal.Signals) -> None:
     proc, client = fnemu_process
-    for name in ("first", "second"):
-        client.post("/v1/local/functions", json={"name": name, "code": fixture_code("python/faults.py")}
-                    ).raise_for_status()
-    answer = client.get("/v1/local/fn/first?do=leave").json()
-    assert client.get("/v1/local/fn/second").status_code == 200
+    for name, fixture in (("py", "python/faults.py"), ("node", "node/faults.mjs"), ("idle", "python/faults.py")):
+        client.post("/v1/local/functions", json={"name": name, "code": fixture_code(fixture)}).raise_for_status()
+    left = [client.get(f"/v1/local/fn/{name}?do=leave").json() for name in ("py", "node")]
     started = descendants(proc.pid)
-    assert {answer["pid"], answer["child"]} <= started
-    assert len(started) >= 3
+    assert {pid for answer in left for pid in (answer["pid"], answer["child"])} <= started
+    assert len(started) >= 5
     proc.send_signal(sig)
     assert proc.wait(timeout=30) == 0
     wait_until(lambda: all(gone(pid) for pid in started), message="every worker and child to stop")

@@ -1,50 +1,15 @@
-"""§5 one Python worker process driven directly: console edges, cancellation, out of memory."""
+"""§5 one worker process driven directly: console edges, cancellation, out of memory."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
-import time
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any, Protocol
 
 import pytest
 
 from emulator.errors import WorkerOutOfMemory
-from emulator.runtime.launch import BOOTSTRAP
-from emulator.runtime.worker import Worker
 
+from .workers import Spawn, invoke
 from .procs import gone
-
-
-class Spawn(Protocol):
-    """Starts a worker for the given code; the fixture kills it after the test."""
-
-    async def __call__(self, code: str, memory_mb: int = 128) -> Worker: ...
-
-
-@pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
-    workers: list[Worker] = []
-
-    async def start(code: str, memory_mb: int = 128) -> Worker:
-        entry = tmp_path / f"fn{len(workers)}.py"
-        entry.write_text(code)
-        argv = [sys.executable, str(BOOTSTRAP / "python_worker.py"), "lambda", str(entry), "handler"]
-        worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), label="test",
-                                    console_cap=1 << 20, memory_mb=memory_mb, now=time.time,
-                                    load_timeout=10)
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.kill()
-
-
-def invoke(n: int, event: Any = None) -> dict[str, Any]:
-    return {"op": "invoke", "id": n, "event": event, "context": {"aws_request_id": f"r{n}"}}
 
 
 async def test_raw_output_written_just_before_returning_belongs_to_the_call(spawn: Spawn) -> None:
@@ -87,3 +52,26 @@ async def test_memory_limit_is_counted_from_the_interpreter_start(spawn: Spawn) 
     result = await worker.call(invoke(1, 55), 10)
     assert result.value == 55 << 20
     assert result.memory_kb > 55 << 10
+
+
+async def test_node_past_its_heap_limit_is_out_of_memory_not_a_crash(spawn: Spawn) -> None:
+    """V8 aborts (SIGABRT) at --max-old-space-size; its message on stderr tells it from a crash."""
+    worker = await spawn("const kept = [];\n"
+                         "export const handler = async () => { for (;;) kept.push({ n: Math.random() }); };\n",
+                         language="node", memory_mb=2048, node_flags=["--max-old-space-size=24"])
+    with pytest.raises(WorkerOutOfMemory, match=r"memory limit exceeded \(2048 MB\): JavaScript heap out of memory"):
+        await worker.call(invoke(1), 30)
+    assert not worker.alive
+
+
+async def test_node_rss_past_the_limit_is_stopped_mid_call(spawn: Spawn) -> None:
+    """Buffers live outside V8's heap, and a loop that never awaits never lets the worker check:
+    the parent's watchdog kills it long before the timeout."""
+    worker = await spawn("const kept = [];\n"
+                         "export const handler = async () => { for (;;) kept.push(Buffer.alloc(4 << 20, 1)); };\n",
+                         language="node", memory_mb=64)
+    with pytest.raises(WorkerOutOfMemory, match=r"memory limit exceeded \(64 MB\): the function used") as caught:
+        await worker.call(invoke(1), 60)
+    assert caught.value.memory_kb > 64 << 10  # type: ignore[attr-defined]
+    assert gone(worker.pid)
+

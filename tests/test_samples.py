@@ -1,0 +1,55 @@
+"""The README's walkthrough: every sample function answers as documented (what `make run` serves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SAMPLES = str(Path(__file__).resolve().parent.parent / "sample_functions")
+
+pytestmark = pytest.mark.fnemu(functions_dir=SAMPLES)
+
+
+def test_every_sample_is_loaded(fnemu):
+    names = {f["name"] for f in fnemu.client.list()}
+    assert names == {"agent_action", "echo_v2", "hello", "hello-world", "inventory", "orders"}
+
+
+def test_hello_is_public_and_greets_by_query(fnemu):
+    r = fnemu.call("hello", path="/?name=Ada", auth=False)
+    assert r.status_code == 200 and r.json()["message"] == "Hello, Ada!"
+    assert fnemu.logs("hello")[0]["consoleLogs"][0]["message"] == "greeting Ada"
+
+
+def test_orders_uses_its_path_template_env_and_logging(fnemu):
+    assert fnemu.call("orders", path="/42", auth=False).status_code == 401
+    assert fnemu.call("orders", path="/42").json() == {"id": "42", "store": "Corner Shop", "status": "shipped"}
+    assert fnemu.call("orders", method="POST", path="/42").status_code == 405
+    (entry,) = fnemu.logs("orders")  # the 401 and the 405 were answered before any code ran
+    line = entry["consoleLogs"][0]
+    assert (line["level"], line["message"]) == ("info", "looking up order 42")
+
+
+def test_echo_v2_returns_a_plain_dict_as_json(fnemu):
+    r = fnemu.call("echo_v2", method="POST", path="/any/path?x=1", content=b"hi", auth=False)
+    assert r.json() == {"method": "POST", "path": "/any/path", "query": {"x": "1"}, "body": "hi"}
+
+
+def test_agent_action_runs_the_platform_default_code(fnemu):
+    body = fnemu.call("agent_action", method="POST", json={"context": {"q": 1}}).json()
+    assert body["context"] == {"q": 1} and body["message"].startswith("Go Agent.AI")
+
+
+def test_hello_world_is_the_seed_web_example(fnemu):
+    assert fnemu.call("hello-world").json() == {"message": "Hello!"}
+    fn = fnemu.client.get("hello-world")
+    assert fn["language"] == "node" and fn["runtime"] == "web"
+    assert [t["type"] for t in fn["triggers"]] == ["http", "cron"]
+
+
+def test_inventory_routes_by_path_in_node_lambda(fnemu):
+    assert fnemu.call("inventory", path="/items/7").json() == {"id": 7, "name": "widget", "count": 12}
+    assert fnemu.call("inventory", path="/items/9").status_code == 404
+    levels = [line["level"] for line in fnemu.logs("inventory")[0]["consoleLogs"]]
+    assert levels == ["info", "warn"]

@@ -1,0 +1,70 @@
+"""§11 what `fnemu start` prints per invocation and per folder event: pretty, coloured, JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from emulator.logstore import LogEntry
+from emulator.terminal import Terminal
+
+ENTRY = LogEntry("id-1", "local", "hello", "http", 1_795_379_221.5, "GET", "/x", 503, 12.34, 15.0,
+                 "Boom: it broke\ntraceback", [("log", "hi there", 1_795_379_221.5)])
+
+
+async def printed(terminal: Terminal, out: io.StringIO) -> str:
+    terminal.invocation(ENTRY)
+    terminal.report("error", "hello", "functions/hello.py: SyntaxError (hello.py, line 2)")
+    await asyncio.sleep(0)  # lines go out once per pass of the loop
+    return out.getvalue()
+
+
+async def test_pretty_lines_carry_status_duration_memory_error_and_console():
+    out = io.StringIO()
+    text = await printed(Terminal(out, json_lines=False, colour=False, hold=False), out)
+    assert "\x1b[" not in text
+    first, console, report = text.splitlines()
+    assert re.search(r"\d\d:\d\d:\d\d\.500\s+hello\s+http\s+GET /x\s+503\s+12\.3 ms\s+15 MB\s+error: Boom: it broke",
+                     first)
+    assert console == "    [log] hi there"
+    assert report.split() == ["error", "hello", "functions/hello.py:", "SyntaxError", "(hello.py,", "line", "2)"]
+
+
+async def test_colour_marks_failures_red_on_a_terminal():
+    out = io.StringIO()
+    text = await printed(Terminal(out, json_lines=False, colour=True, hold=False), out)
+    assert "\x1b[31m503\x1b[0m" in text and "\x1b[31m   error\x1b[0m" in text
+
+
+async def test_json_lines_are_one_object_per_line():
+    out = io.StringIO()
+    lines = (await printed(Terminal(out, json_lines=True, colour=False, hold=False), out)).splitlines()
+    entry, event = (json.loads(line) for line in lines)
+    assert entry["status_code"] == 503 and entry["consoleLogs"][0]["message"] == "hi there"
+    assert event == {"event": "error", "function": "hello",
+                     "message": "functions/hello.py: SyntaxError (hello.py, line 2)"}
+
+
+def test_start_with_json_log_format_prints_json_invocations(tmp_path):
+    (tmp_path / "hello.py").write_text("def handler(e, c):\n    return {'statusCode': 200, 'body': 'hi'}\n")
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--functions-dir",
+                             str(tmp_path), "--log-format", "json"], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert proc.stdout is not None
+    url = re.search(r"http://\S+", proc.stdout.readline()).group(0)  # type: ignore[union-attr]
+    assert httpx.get(f"{url}/v1/local/fn/hello", headers={"Authorization": "Bearer fnemu-dev-token"}).text == "hi"
+    for line in proc.stdout:
+        if line.startswith("{") and '"trigger"' in line:
+            assert json.loads(line)["function"] == "hello"
+            break
+    proc.terminate()
+    proc.stdout.close()
+    assert proc.wait(timeout=20) == 0
