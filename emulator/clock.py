@@ -1,4 +1,4 @@
-"""Emulator time: the wall clock plus an offset, or a frozen instant; `clock advance` moves it.
+"""Emulator time: the wall clock plus an offset, or a frozen instant; the cron service moves it.
 
 Everything that stamps or schedules (logs, cron) reads time here, so tests can move it.
 `fnemu start --clock frozen[=ISO]` starts it frozen: it then moves only when told to.
@@ -61,10 +61,6 @@ class Clock:
         else:
             self._held = ts
 
-    def advance(self, seconds: float) -> float:
-        self.set(self.now() + seconds)
-        return self.now()
-
     def hold(self) -> None:
         """Stop at the current instant until `release`: an advance steps through its fires."""
         self._held = self.now()
@@ -75,7 +71,7 @@ class Clock:
             self._offset, self._held = self._held - time.time(), None
 
     def reset(self) -> None:
-        """Back to the start: the wall clock, or the frozen instant it was configured with."""
+        """Back to the start: the wall clock (stopped there if `frozen`), or the `frozen=ISO` instant."""
         self._offset = 0.0
         self._held = (self._start if self._start is not None else time.time()) if self._frozen else None
 

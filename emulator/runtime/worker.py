@@ -83,6 +83,9 @@ class Worker:
         "last_used",
         "pid",
     )
+    _timer: asyncio.Handle
+    """The current call's one timer (set by each call before it is read). A Handle, not a
+    TimerHandle: uvloop turns a delay under a millisecond into call_soon."""
 
     def __init__(self, proc: subprocess.Popen[bytes], read_fd: int, write_fd: int, *,
                  label: str, console_cap: int, memory_mb: int, now: Any) -> None:
@@ -104,7 +107,6 @@ class Worker:
         self._truncated = False
         self._now = now
         self._exit_status: int | None = None
-        self._timer: asyncio.TimerHandle | None = None
         self._deadline = 0.0
         self._rss_limit_kb = 0
         """Past this RSS the parent kills the worker mid-call (0: not watched); set by its ready frame."""
@@ -176,12 +178,12 @@ class Worker:
         self._truncated = False
         message["deadline_ms"] = int((time.time() + timeout) * 1000)  # from now, as the kill timer
         self._write(encode(message))
-        now = self._loop.time()
-        self._deadline = first = now + timeout
+        self._deadline = self._loop.time() + timeout
         if self._rss_limit_kb:
             self._seen_kb = 0
-            first = min(now + _WATCH_INTERVAL, first)
-        self._timer = self._loop.call_at(first, self._on_timer, timeout)
+            self._schedule(_WATCH_INTERVAL, timeout)
+        else:
+            self._timer = self._loop.call_at(self._deadline, self._on_timer, timeout, True)
         try:
             reply = await fut
         except WorkerError as exc:
@@ -407,25 +409,30 @@ class Worker:
             return
         self._rss_limit_kb = limit_kb
 
-    def _on_timer(self, timeout: float) -> None:
+    def _schedule(self, delay: float, timeout: float) -> None:
+        """The call's next tick: a look at the RSS in `delay` seconds, or the deadline if sooner."""
+        when = self._loop.time() + delay
+        at_deadline = when >= self._deadline
+        self._timer = self._loop.call_at(self._deadline if at_deadline else when, self._on_timer,
+                                         timeout, at_deadline)
+
+    def _on_timer(self, timeout: float, at_deadline: bool) -> None:
         """The call's one timer: at the deadline it times out; before it (a watched worker) it
         reads the RSS, kills past the limit, and looks again a little later."""
         fut = self._fut
         if fut is None or fut.done():
             return
-        assert self._timer is not None
-        if self._timer.when() < self._deadline:
-            rss_kb = self._rss_kb()
-            self._seen_kb = max(self._seen_kb, rss_kb)
-            if rss_kb > self._rss_limit_kb:
-                base_kb = self._rss_limit_kb - self._memory_mb * 1024
-                self._fail(fut, self._out_of_memory(
-                    f"the function used {round((rss_kb - base_kb) / 1024)} MB (RSS {round(rss_kb / 1024)} MB)"))
-                return
-            when = min(self._loop.time() + _WATCH_INTERVAL, self._deadline)
-            self._timer = self._loop.call_at(when, self._on_timer, timeout)
+        if at_deadline:
+            self._fail(fut, WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms"))
             return
-        self._fail(fut, WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms"))
+        rss_kb = self._rss_kb()
+        self._seen_kb = max(self._seen_kb, rss_kb)
+        if rss_kb > self._rss_limit_kb:
+            base_kb = self._rss_limit_kb - self._memory_mb * 1024
+            self._fail(fut, self._out_of_memory(
+                f"the function used {round((rss_kb - base_kb) / 1024)} MB (RSS {round(rss_kb / 1024)} MB)"))
+            return
+        self._schedule(_WATCH_INTERVAL, timeout)
 
     def _fail(self, fut: asyncio.Future[dict[str, Any]], exc: WorkerError) -> None:
         """Kill the worker mid-call; the call gets `exc`, with the invocation's peak RSS."""

@@ -70,7 +70,6 @@ def next_fire_text(config: Mapping[str, Any], now: float) -> str:
 class Fire:
     """One occurrence the clock passed: run (`status` is its status code) or skipped (None)."""
 
-    app_id: str
     function: str
     scheduled: float
     status: int | None
@@ -187,10 +186,10 @@ class CronService:
                 armed.step()
                 self._clock.set(scheduled)
                 if self._busy(fn, scheduled):
-                    fires.append(Fire(fn.app_id, fn.name, scheduled, None))
+                    fires.append(Fire(fn.name, scheduled, None))
                 else:
                     inv = await self._run(fn, scheduled)
-                    fires.append(Fire(fn.app_id, fn.name, scheduled, inv.status))
+                    fires.append(Fire(fn.name, scheduled, inv.status))
         finally:
             self._clock.set(end)
             self._clock.release()

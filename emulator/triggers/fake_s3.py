@@ -91,8 +91,13 @@ class FakeS3:
             backend.create_bucket(name, region)
 
     def reset(self) -> None:
-        """Every bucket and object goes."""
+        """Every bucket and object goes. moto lists every object it ever made (to close their
+        files at a reset); clearing those lists, as moto's own reset does, keeps the next reset
+        from walking them again."""
+        from moto.core.model_instances import reset_model_data
+
         _backend().reset()
+        reset_model_data()
 
     def close(self) -> None:
         if self._server is not None:
@@ -114,7 +119,7 @@ def _install_hook() -> None:
     from moto.s3 import notifications
 
     original = notifications.send_event
-    if hasattr(original, "__wrapped__"):
+    if getattr(original, "fnemu_hook", False):
         return
 
     @functools.wraps(original)
@@ -124,6 +129,7 @@ def _install_hook() -> None:
         if seen is not None:
             seen.append((str(getattr(event_name, "value", event_name)), bucket, key))
 
+    send_event.fnemu_hook = True  # type: ignore[attr-defined]
     notifications.send_event = send_event
 
 

@@ -51,13 +51,11 @@ class Schedule:
     def _instant(self, wall: datetime) -> float:
         """The instant of a wall time: its first occurrence if repeated (fold=0), or the end of
         the gap if it does not exist."""
-        aware = wall.replace(tzinfo=self.zone)
-        if aware.astimezone(_UTC).astimezone(self.zone).replace(tzinfo=None) == wall:
-            return aware.timestamp()
-        while aware.astimezone(_UTC).astimezone(self.zone).replace(tzinfo=None) != wall:
-            wall += timedelta(minutes=1)
+        while True:
             aware = wall.replace(tzinfo=self.zone)
-        return aware.timestamp()
+            if aware.astimezone(_UTC).astimezone(self.zone).replace(tzinfo=None) == wall:
+                return aware.timestamp()
+            wall += timedelta(minutes=1)
 
 
 def parse_timezone(value: object) -> ZoneInfo:

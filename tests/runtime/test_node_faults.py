@@ -137,6 +137,14 @@ def test_a_worker_killed_by_a_signal_is_a_502_naming_it(fnemu, do, signal_name):
     assert fnemu.call("signalled").json()["pid"] != pid
 
 
+def test_a_deadline_at_any_phase_of_the_memory_watch_times_out(fnemu):
+    """The RSS looks (every 20 ms) and the deadline share one timer: the deadline always fires."""
+    code = "export const handler = async () => { await new Promise(() => {}); };\n"
+    for timeout_ms in (1, 20, 21, 40, 41):
+        fnemu.deploy("late", code, timeoutMs=timeout_ms)
+        assert fnemu.call("late").status_code == 504, timeout_ms
+
+
 def test_memory_mb_is_the_peak_of_each_invocation(fnemu):
     code = "export const handler = async (event) => {\n" \
            "  const size = Number(event.queryStringParameters?.mb ?? 0) * 1024 * 1024;\n" \

@@ -8,8 +8,8 @@ import pytest
 
 from emulator.errors import WorkerOutOfMemory
 
-from .workers import Spawn, invoke
 from .procs import gone
+from .workers import Spawn, invoke
 
 
 async def test_raw_output_written_just_before_returning_belongs_to_the_call(spawn: Spawn) -> None:

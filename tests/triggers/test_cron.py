@@ -172,7 +172,7 @@ def test_update_reschedules_and_delete_stops(fnemu) -> None:
     assert control(fnemu, "GET", "/_emu/clock")["next"] == []
 
 
-def test_overlap_skips_and_reports_the_occurrence(fnemu, tmp_path) -> None:
+def test_overlap_skips_logs_and_reports_the_occurrence(fnemu, tmp_path, caplog) -> None:
     started, release = tmp_path / "started", tmp_path / "release"
     code = ("import os, time\ndef handler(event, context):\n"
             "    open(os.environ['STARTED'], 'w').close()\n"
@@ -191,6 +191,7 @@ def test_overlap_skips_and_reports_the_occurrence(fnemu, tmp_path) -> None:
         assert [(s["function"], s["scheduledTime"][11:16]) for s in result["skipped"]] == [
             ("slow", "00:01"), ("slow", "00:02")]
         assert "still going" in result["skipped"][0]["reason"]
+        assert "cron local/slow: skipped the run scheduled for 2026-01-01T00:02:00.000Z" in caplog.text
     finally:
         release.touch()
         thread.join(30)

@@ -24,6 +24,13 @@ from tests.helpers import wait_until
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 class Seen:
     def __init__(self) -> None:
         self.objects: list[CreatedObject] = []
@@ -36,9 +43,7 @@ class Seen:
 
 @pytest.fixture
 def fake() -> Iterator[tuple[FakeS3, Seen, Any]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     seen = Seen()
     s3 = FakeS3(port, seen)
     s3.start()
@@ -88,9 +93,7 @@ def test_a_report_that_raises_never_fails_the_upload() -> None:
     def broken(created: list[CreatedObject]) -> None:
         raise RuntimeError("the hook broke")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     s3 = FakeS3(port, broken)
     s3.start()
     try:
@@ -104,9 +107,7 @@ def test_a_report_that_raises_never_fails_the_upload() -> None:
 
 
 def test_the_port_is_refused_until_s3_starts() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     s3 = FakeS3(port, lambda created: None)
     try:
         with pytest.raises(httpx.ConnectError):

@@ -294,7 +294,7 @@ async function invoke(handler, message) {
     const { message: text, traceback } = describe(err);
     reply = { op: 'error', id: inv.id, message: text, traceback, oom: false };
   }
-  await rawOutputFlushed();
+  if (rawStreams.length) await rawOutputFlushed();
   // The parent watches the RSS during the call (a synchronous loop never lets this code run);
   // a call too short for it to look is caught here by its peak.
   const memoryKb = peakKb();
