@@ -116,3 +116,17 @@ def test_logs_follow_streams_new_entries_as_they_happen(fnemu):
 
 def _followers(fnemu) -> bool:
     return len(fnemu.server.app[LOGS].listeners) > 0
+
+
+@pytest.mark.parametrize("command", [[], ["start"], ["list"], ["deploy"], ["invoke"], ["logs"], ["cron", "fire"],
+                                     ["clock", "advance"], ["clock", "show"], ["s3", "put"], ["s3", "ls"]])
+def test_every_help_shows_an_example(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_shell_completion_script_is_served():
+    env = {**os.environ, "_FNEMU_COMPLETE": "bash_source", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    script = subprocess.run([sys.executable, "-c", "from emulator.cli import main; main()"], env=env,
+                            capture_output=True, text=True, timeout=30).stdout
+    assert "_fnemu_completion()" in script and "complete " in script

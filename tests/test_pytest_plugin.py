@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 HELLO = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n"
@@ -109,3 +111,11 @@ def test_a_failing_function_shows_its_output_in_the_report(pytester):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*fnemu invocations*", "*broken [[]http[]] GET / -> 500*",
                                  "*log: about to fail: marker-42*", "*ValueError: kaput*"])
+
+
+def test_the_readme_example_passes_as_written(pytester):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## pytest plugin"):]
+    example = section[section.index("```python") + len("```python"):]
+    pytester.makepyfile(test_readme=example[: example.index("```")])
+    run(pytester).assert_outcomes(passed=1)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import wait_until
+
 SAMPLES = str(Path(__file__).resolve().parent.parent / "sample_functions")
 
 pytestmark = pytest.mark.fnemu(functions_dir=SAMPLES)
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.fnemu(functions_dir=SAMPLES)
 
 def test_every_sample_is_loaded(fnemu):
     names = {f["name"] for f in fnemu.client.list()}
-    assert names == {"agent_action", "echo_v2", "hello", "hello-world", "inventory", "orders"}
+    assert names == {"agent_action", "echo_v2", "hello", "hello-world", "inventory", "orders", "thumbnails"}
 
 
 def test_hello_is_public_and_greets_by_query(fnemu):
@@ -53,3 +55,12 @@ def test_inventory_routes_by_path_in_node_lambda(fnemu):
     assert fnemu.call("inventory", path="/items/9").status_code == 404
     levels = [line["level"] for line in fnemu.logs("inventory")[0]["consoleLogs"]]
     assert levels == ["info", "warn"]
+
+
+def test_thumbnails_reads_each_upload_back_from_the_fake_s3(fnemu):
+    fnemu.s3_client().put_object(Bucket="uploads", Key="in/cat.txt", Body=b"meow", ContentType="text/plain")
+    fnemu.s3_client().put_object(Bucket="uploads", Key="elsewhere/dog.txt", Body=b"woof")
+    (entry,) = wait_until(lambda: fnemu.logs("thumbnails"), timeout=30, message="the upload's invocation")
+    assert entry["trigger"] == "s3_upload" and entry["status_code"] == 200
+    printed = [line["message"] for line in entry["consoleLogs"] if line["level"] == "log"]
+    assert printed == ["ObjectCreated:Put s3://uploads/in/cat.txt: 4 bytes, text/plain"]

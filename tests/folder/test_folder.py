@@ -137,6 +137,7 @@ def test_api_deploys_live_beside_folder_functions(folder, make_emulator):
 def test_no_watch_loads_once(folder, make_emulator):
     write(folder / "hello.py", HELLO.format(body="once"))
     emu = make_emulator(functions_dir=folder, watch=False)
+    assert body_of(emu, "hello") == "once"  # its worker is warm: a later spawn reads the file anew
     write(folder / "hello.py", HELLO.format(body="changed"))
     emu.deploy("probe", HELLO.format(body="probe"))  # a full deploy takes longer than a reload would
     assert body_of(emu, "hello") == "once"
