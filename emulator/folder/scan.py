@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
-
 from ..errors import ApiError
 from ..registry.spec import FunctionSpec, parse_spec, validate_name
 
@@ -112,6 +110,8 @@ def read_body(fn: FolderFunction) -> dict[str, Any]:
                 raise FolderError(fn.config, f"{key}: not allowed here; the file decides it")
         body.pop("entry", None)
     if fn.folder is not None and (fn.folder / ".env").is_file():
+        from dotenv import dotenv_values  # here: only folders with a .env pay for the import
+
         values = {k: v for k, v in dotenv_values(fn.folder / ".env").items() if v is not None}
         configured = body.get("envVars")
         body["envVars"] = {**values, **configured} if isinstance(configured, dict) else values

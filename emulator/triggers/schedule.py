@@ -11,13 +11,14 @@ zone; turning each into an instant is where the DST rules live:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadDateError, croniter
 
 __all__ = ["ALIASES", "Schedule", "ScheduleError", "parse_schedule", "parse_timezone"]
 
@@ -26,6 +27,14 @@ _FIELDS = "minute hour day-of-month month day-of-week"
 _AWS_CRON = re.compile(r"^cron\((.*)\)$", re.S)
 _AWS_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$")
 _UTC = timezone.utc
+
+
+@functools.cache
+def _croniter() -> ModuleType:
+    """croniter, imported on first use: ~80 ms of start-up that a folder without crons never pays."""
+    import croniter
+
+    return croniter
 
 
 class ScheduleError(ValueError):
@@ -40,7 +49,7 @@ class Schedule:
     def after(self, ts: float) -> Iterator[float]:
         """Fire times (seconds since the epoch) strictly after `ts`, in order, DST rules applied."""
         start = datetime.fromtimestamp(ts, self.zone).replace(tzinfo=None)
-        walls = croniter(self.expression, start)
+        walls = _croniter().croniter(self.expression, start)
         last = ts
         while True:
             when = self._instant(walls.get_next(datetime))
@@ -85,13 +94,13 @@ def parse_schedule(value: object, zone: ZoneInfo) -> Schedule:
             raise ScheduleError(f"must have 5 fields ({_FIELDS}), got {len(fields)} in {expression!r}")
         if any(token.upper() in ("H", "R") for token in re.split(r"[ ,/#-]", expression)):
             raise ScheduleError(f"{expression!r}: hashed (H) and random (R) fields are not standard cron")
-        if not croniter.is_valid(expression):
+        if not _croniter().croniter.is_valid(expression):
             raise ScheduleError(f"{expression!r} is not a valid cron expression ({_FIELDS}; lists, "
                                 "ranges, steps and names like MON-FRI or JAN)")
     schedule = Schedule(expression, zone)
     try:
         next(schedule.after(0.0))
-    except CroniterBadDateError:
+    except _croniter().CroniterBadDateError:
         raise ScheduleError(f"{expression!r} never fires: no date matches its day-of-month and "
                             "month") from None
     return schedule
@@ -128,7 +137,7 @@ def _cron_equivalent(fields: list[str]) -> str | None:
     minute, hour, dom, month, dow = (f.replace("?", "*") for f in fields[:5])
     dow = re.sub(r"(?<![#/\d])([1-7])(?!\d)", lambda m: str(int(m.group(1)) - 1), dow)
     candidate = " ".join((minute, hour, dom, month, dow))
-    return candidate if croniter.is_valid(candidate) else None
+    return candidate if _croniter().croniter.is_valid(candidate) else None
 
 
 def _rate_equivalent(n: int, unit: str) -> str:
