@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import orjson
 
-from .config import DEFAULT_URL
 
 __all__ = ["Client", "ClientError"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from pathlib import Path
 
 from ..errors import ApiError
@@ -46,15 +46,17 @@ class FolderLoader:
         await self.close()
         self._warming = asyncio.create_task(self._warm(deployed))
 
-    async def reload(self, names: Iterable[str], *, concurrency: int = 1,
-                     warm: bool = True) -> list[Function]:
-        """Bring each named function in line with the files now on disk; the ones (re)deployed."""
+    async def reload(self, names: Iterable[str], *, concurrency: int = 1, warm: bool = True,
+                     force: Set[str] = frozenset()) -> list[Function]:
+        """Bring each named function in line with the files now on disk; the ones (re)deployed.
+        A function whose files say what it already runs is left alone, unless it is in `force`
+        (a shared module it may import changed)."""
         async with self._lock:
             gate = asyncio.Semaphore(concurrency)
 
             async def one(name: str) -> Function | None:
                 async with gate:
-                    return await self._sync(name, warm)
+                    return await self._sync(name, warm, name in force)
 
             done = await asyncio.gather(*(one(n) for n in sorted(set(names))))
         return [fn for fn in done if fn is not None]
@@ -78,7 +80,7 @@ class FolderLoader:
 
         await asyncio.gather(*(one(fn) for fn in fns))
 
-    async def _sync(self, name: str, warm: bool) -> Function | None:
+    async def _sync(self, name: str, warm: bool, force: bool) -> Function | None:
         try:
             found = await asyncio.to_thread(find, self.root, name)
             if found is None:
@@ -88,6 +90,8 @@ class FolderLoader:
                     self.report("deleted", name, "")
                 return None
             spec = await asyncio.to_thread(read_spec, found)
+            if not force and self.registry.serves(self.app_id, spec, found.entry):
+                return None
             fn, created = await self.registry.deploy(self.app_id, spec, source="folder", entry=found.entry,
                                                      warm=warm)
         except FolderError as exc:

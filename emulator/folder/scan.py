@@ -115,6 +115,7 @@ def read_body(fn: FolderFunction) -> dict[str, Any]:
         values = {k: v for k, v in dotenv_values(fn.folder / ".env").items() if v is not None}
         configured = body.get("envVars")
         body["envVars"] = {**values, **configured} if isinstance(configured, dict) else values
+    body.setdefault("envVars", {})  # the files are the whole truth: no env in them means none
     body.setdefault("language", fn.language)
     try:
         body["code"] = fn.entry.read_text(encoding="utf-8")

@@ -23,10 +23,11 @@ _TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", "___jb_tmp___", "___jb_ol
 _IGNORED_PARTS = {"node_modules", "__pycache__", ".git"}
 
 
-def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -> set[str]:
-    """Function names whose files a batch touched. A shared module beside the functions
-    (`_db.py`) touches every single-file function in the folder."""
+def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -> tuple[set[str], set[str]]:
+    """Function names whose files a batch touched, and those of them touched through a shared
+    module beside the functions (`_db.py` touches every single-file function in the folder)."""
     names: set[str] = set()
+    shared: set[str] = set()
     for raw in paths:
         try:
             parts = Path(raw).relative_to(root).parts
@@ -39,7 +40,7 @@ def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -
             if not first.startswith((".", "_")):
                 names.add(first)
             else:
-                names |= file_functions
+                shared |= file_functions
             continue
         if first.startswith((".#", "#")) or first.endswith(_TEMP_SUFFIXES) or first.isdigit():
             continue
@@ -47,10 +48,10 @@ def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -
         if not dot or f".{suffix}" not in {*CODE_SUFFIXES, ".json"}:
             continue
         if stem.startswith("_"):
-            names |= file_functions
+            shared |= file_functions
         elif not stem.startswith("."):
             names.add(stem)
-    return names
+    return names | shared, shared
 
 
 async def watch(loader: FolderLoader, stop: asyncio.Event) -> None:
@@ -59,9 +60,9 @@ async def watch(loader: FolderLoader, stop: asyncio.Event) -> None:
     async for changes in awatch(root, debounce=50, step=10, stop_event=stop, recursive=True):
         file_functions = {p.stem for p in root.iterdir()
                           if p.suffix in CODE_SUFFIXES and not p.name.startswith((".", "_"))}
-        names = affected_names(root, (path for _, path in changes), file_functions)
+        names, shared = affected_names(root, (path for _, path in changes), file_functions)
         if names:
             try:
-                await loader.reload(names)
+                await loader.reload(names, force=shared)
             except Exception:  # noqa: BLE001 - the watcher must outlive any one bad reload
                 _log.exception("reload of %s failed", ", ".join(sorted(names)))

@@ -158,6 +158,13 @@ class Registry:
             self._tell_attached(current)
             return current, False
 
+    def serves(self, app_id: str, spec: FunctionSpec, entry: Path) -> bool:
+        """Whether the function already runs exactly this spec from this entry file (a save that
+        changed nothing, or the tail of a burst already deployed, needs no new version)."""
+        fn = self.find(app_id, spec.name)
+        return (fn is not None and fn.current.entry == entry and fn.current.spec == replace(spec, env=None)
+                and dict(fn.current.env) == dict(spec.env or {}))
+
     async def warm(self, fn: Function) -> None:
         """Start the current version's first worker (for deploys made with warm=False);
         DeployError if its code does not load. Nothing for a version already replaced."""

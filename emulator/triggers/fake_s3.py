@@ -19,6 +19,7 @@ import functools
 import logging
 import secrets
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -91,9 +92,13 @@ class FakeS3:
             backend.create_bucket(name, region)
 
     def reset(self) -> None:
-        """Every bucket and object goes. moto lists every object it ever made (to close their
-        files at a reset); clearing those lists, as moto's own reset does, keeps the next reset
-        from walking them again."""
+        """Every bucket and object goes. moto's state is per process, so this runs whenever moto
+        is loaded at all, even if this emulator's S3 never started: another emulator in the same
+        process (a pytest session serving two folders) may have filled it. moto lists every
+        object it ever made (to close their files at a reset); clearing those lists, as moto's
+        own reset does, keeps the next reset from walking them again."""
+        if "moto.s3.models" not in sys.modules:
+            return
         from moto.core.model_instances import reset_model_data
 
         _backend().reset()

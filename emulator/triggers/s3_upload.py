@@ -166,11 +166,10 @@ class S3UploadService:
 
     async def reset(self) -> None:
         """Every bucket and object goes; the buckets the triggers name come back, empty."""
-        if not self._s3.running:
-            return
         self._s3.reset()
-        for watch in self._watches.values():
-            self._s3.create_bucket(watch.bucket, self._context.config.region)
+        if self._s3.running:
+            for watch in self._watches.values():
+                self._s3.create_bucket(watch.bucket, self._context.config.region)
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -21,8 +21,6 @@ import threading
 import time
 from pathlib import Path
 
-import boto3
-
 from emulator.client import Client
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -147,9 +147,10 @@ def test_affected_names_ignores_editor_temp_files_and_tooling(tmp_path):
     root = tmp_path
     paths = [str(root / p) for p in (".hello.py.swp", "hello.py~", "4913", "#hello.py#",
                                      "node_modules/x/index.js", "__pycache__/a.pyc", "notes.txt")]
-    assert affected_names(root, paths, {"hello"}) == set()
-    assert affected_names(root, [str(root / "hello.py"), str(root / "pkg" / "main.py")], set()) == {"hello", "pkg"}
-    assert affected_names(root, [str(root / "_db.py")], {"a", "b"}) == {"a", "b"}
+    assert affected_names(root, paths, {"hello"}) == (set(), set())
+    assert affected_names(root, [str(root / "hello.py"), str(root / "pkg" / "main.py")], set()) == (
+        {"hello", "pkg"}, set())
+    assert affected_names(root, [str(root / "_db.py"), str(root / "a.py")], {"a", "b"}) == ({"a", "b"}, {"a", "b"})
 
 
 def test_broken_file_at_start_is_reported_and_the_others_serve(folder, make_emulator, caplog):
@@ -162,3 +163,13 @@ def test_broken_file_at_start_is_reported_and_the_others_serve(folder, make_emul
     response = emu.call("bad")
     assert response.status_code == 500
     assert "line 2" in emu.logs("bad")[0]["error"]
+
+
+def test_a_save_that_changes_nothing_makes_no_new_version(folder, make_emulator):
+    write(folder / "hello.py", HELLO.format(body="same"))
+    write(folder / "other.py", HELLO.format(body="other"))
+    emu = make_emulator(functions_dir=folder)
+    write(folder / "hello.py", HELLO.format(body="same"))
+    write(folder / "other.py", HELLO.format(body="other 2"))
+    wait_until(lambda: body_of(emu, "other") == "other 2", message="the changed file to serve")
+    assert emu.client.get("hello")["version"] == 1

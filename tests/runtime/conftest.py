@@ -1,15 +1,20 @@
-"""Workers started directly from a bootstrap (no emulator around them), for the runtime's own tests."""
+"""Workers started directly from a bootstrap (no emulator around them), and `fnemu start` as a
+subprocess, for the runtime's own tests."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 
+from emulator.config import DEFAULT_TOKEN
 from emulator.runtime.launch import BOOTSTRAP
 from emulator.runtime.worker import Worker
 
@@ -40,3 +45,22 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
     yield start
     for worker in workers:
         worker.kill()
+
+
+@pytest.fixture
+def fnemu_process() -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
+    """`fnemu start` as a subprocess (what users run), and a client on it with the developer token."""
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        url = re.search(r"http://[\d.:]+", proc.stdout.readline())
+        assert url, "no URL on the first stdout line"
+        with httpx.Client(base_url=url.group(0), headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
+                          timeout=30) as client:
+            yield proc, client
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from emulator.client import ClientError
-from emulator.config import DEFAULT_TOKEN
 from emulator.keys import REGISTRY, RUNTIME
 from tests.helpers import fixture_code, wait_until
 
@@ -245,28 +241,17 @@ def test_missing_node_binary_is_a_400_naming_the_option(make_emulator):
     assert "--node" in caught.value.body["error"]["message"]
 
 
-def test_a_busy_worker_dies_with_a_killed_emulator():
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        url = re.search(r"http://[\d.:]+", proc.stdout.readline())
-        assert url, "no URL on the first stdout line"
-        headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
-        code = "export const handler = async () => { for (;;) {} };\n"
-        httpx.post(f"{url.group(0)}/v1/local/functions", headers=headers,
-                   json={"name": "node-spinner", "code": code, "timeoutMs": 300000}).raise_for_status()
-        with pytest.raises(httpx.ReadTimeout):
-            httpx.get(f"{url.group(0)}/v1/local/fn/node-spinner", headers=headers, timeout=0.5)
-        workers = descendants(proc.pid)
-        assert workers
-        entry = next(Path(os.fsdecode(arg)) for pid in workers for arg in cmdline(pid).split(b"\0")
-                     if arg.endswith(b"node-spinner.mjs"))
-        proc.kill()
-        wait_until(lambda: all(gone(pid) for pid in workers), message="the spinning worker to die")
-        shutil.rmtree(entry.parents[3])  # the killed emulator cannot remove its code folder itself
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+def test_a_busy_worker_dies_with_a_killed_emulator(fnemu_process):
+    proc, client = fnemu_process
+    code = "export const handler = async () => { for (;;) {} };\n"
+    client.post("/v1/local/functions", json={"name": "node-spinner", "code": code,
+                                             "timeoutMs": 300000}).raise_for_status()
+    with pytest.raises(httpx.ReadTimeout):
+        client.get("/v1/local/fn/node-spinner", timeout=0.5)
+    workers = descendants(proc.pid)
+    assert workers
+    entry = next(Path(os.fsdecode(arg)) for pid in workers for arg in cmdline(pid).split(b"\0")
+                 if arg.endswith(b"node-spinner.mjs"))
+    proc.kill()
+    wait_until(lambda: all(gone(pid) for pid in workers), message="the spinning worker to die")
+    shutil.rmtree(entry.parents[3])  # the killed emulator cannot remove its code folder itself

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from emulator.config import DEFAULT_TOKEN
 from tests.helpers import fixture_code, wait_until
 
 from .procs import descendants, gone
-
-
-@pytest.fixture
-def fnemu_process() -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        url = re.search(r"http://[\d.:]+", proc.stdout.readline())
-        assert url, "no URL on the first stdout line"
-        with httpx.Client(base_url=url.group(0), headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
-                          timeout=30) as client:
-            yield proc, client
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
