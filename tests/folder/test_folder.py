@@ -72,7 +72,7 @@ def test_atomic_replace_is_one_redeploy_of_the_final_content(folder, make_emulat
     emu = make_emulator(functions_dir=folder)
     atomic_write(folder / "hello.py", HELLO.format(body="atomic"))
     wait_until(lambda: body_of(emu, "hello") == "atomic", message="the atomic save to serve")
-    assert "hello" in {f["name"] for f in emu.client.list()}
+    assert emu.client.get("hello")["version"] == 2
 
 
 def test_burst_of_saves_coalesces_and_the_final_version_serves(folder, make_emulator):
