@@ -95,9 +95,11 @@ class PayloadTooLarge(ApiError):
 
 
 class WorkerError(FnemuError):
-    """A worker could not produce a result; `status` is what the caller gets."""
+    """A worker could not produce a result; `status` is what the caller gets, `failure` what the
+    invocation records."""
 
     status = 502
+    failure = "crashed"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -106,10 +108,12 @@ class WorkerError(FnemuError):
 
 class WorkerTimeout(WorkerError):
     status = 504
+    failure = "timeout"
 
 
 class WorkerOutOfMemory(WorkerError):
     status = 500
+    failure = "out_of_memory"
 
 
 class WorkerCrashed(WorkerError):

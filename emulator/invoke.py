@@ -44,9 +44,6 @@ class Invocation:
     console: list[ConsoleLine] = field(default_factory=list)
 
 
-_FAILURES = {504: "timeout", 502: "crashed", 500: "out_of_memory"}
-
-
 class Invoker:
     __slots__ = ("_clock", "_ids", "_prefix", "_runtime", "host")
 
@@ -92,7 +89,7 @@ class Invoker:
             inv.error = f"the function's code did not load: {exc.message}"
             inv.console = getattr(exc, "console", [])
         except WorkerError as exc:
-            inv.status, inv.failure, inv.error = exc.status, _FAILURES.get(exc.status, "crashed"), exc.message
+            inv.status, inv.failure, inv.error = exc.status, exc.failure, exc.message
             inv.console = getattr(exc, "console", [])
             inv.memory_mb = _mb(getattr(exc, "memory_kb", 0))
         else:
