@@ -77,7 +77,7 @@ class Invoker:
             "op": "invoke",
             "id": n,
             "event": request_event(request) if web else event if event is not None else shape(
-                request, request_id=request_id, stage=fn.app_id, now=now),
+                request, request_id=request_id, app_id=fn.app_id, now=now),
             "context": {"aws_request_id": request_id},
         }
         started = time.perf_counter()

@@ -1,5 +1,10 @@
 """API Gateway proxy integration: the Lambda event for a request (REST v1 or HTTP API v2), and
-the HTTP response for a Lambda result. One shape for Python and Node alike."""
+the HTTP response for a Lambda result. One shape for Python and Node alike.
+
+The events hold, key by key, to AWS's published samples (`tests/events/aws/`, compared by
+`tests/events/test_aws_shapes.py`): null where AWS sends null, absent where AWS leaves a key out.
+An app plays the API: its id is the `apiId`, and the REST (v1) stage name.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from .request import HttpRequest, is_text
 __all__ = ["MalformedResponse", "event_v1", "event_v2", "response_from_result"]
 
 ACCOUNT_ID = "000000000000"
-API_ID = "fnemu"
+HTTP_API_STAGE = "$default"
+"""The v2 stage. HTTP API routers (Powertools' `APIGatewayHttpResolver`) strip `/{stage}` from
+`rawPath` for any other stage, and `rawPath` is already the path below `/fn/{name}`."""
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
 Response = tuple[int, list[tuple[str, str]], bytes]
@@ -44,8 +51,13 @@ def _request_time(ts: float) -> str:
     return _request_time_of(int(ts))
 
 
-def event_v1(req: HttpRequest, *, request_id: str, stage: str, now: float) -> dict[str, Any]:
-    """REST API (v1) proxy event, every field AWS sends."""
+def _domain_prefix(host: str) -> str:
+    return host.split(".", 1)[0].split(":", 1)[0]
+
+
+def event_v1(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> dict[str, Any]:
+    """REST API (v1) proxy event, every field AWS sends: absent values are null, and
+    `authorizer` is `{"claims": null, "scopes": null}` when no authorizer ran."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for key, value in req.headers:
@@ -71,7 +83,7 @@ def event_v1(req: HttpRequest, *, request_id: str, stage: str, now: float) -> di
         "stageVariables": None,
         "requestContext": {
             "accountId": ACCOUNT_ID,
-            "apiId": API_ID,
+            "apiId": app_id,
             "resourceId": "fnemu",
             "resourcePath": resource,
             "httpMethod": req.method,
@@ -81,9 +93,9 @@ def event_v1(req: HttpRequest, *, request_id: str, stage: str, now: float) -> di
             "requestTimeEpoch": int(now * 1000),
             "path": req.full_path,
             "protocol": "HTTP/1.1",
-            "stage": stage,
+            "stage": app_id,
             "domainName": req.host,
-            "domainPrefix": req.host.split(".", 1)[0].split(":", 1)[0],
+            "domainPrefix": _domain_prefix(req.host),
             "identity": {
                 "accessKey": None,
                 "accountId": None,
@@ -98,15 +110,17 @@ def event_v1(req: HttpRequest, *, request_id: str, stage: str, now: float) -> di
                 "userAgent": user_agent,
                 "userArn": None,
             },
-            "authorizer": None,
+            "authorizer": {"claims": None, "scopes": None},
         },
         "body": body,
         "isBase64Encoded": b64,
     }
 
 
-def event_v2(req: HttpRequest, *, request_id: str, stage: str, now: float) -> dict[str, Any]:
-    """HTTP API (v2) proxy event: lower-case headers joined by commas, cookies apart."""
+def event_v2(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> dict[str, Any]:
+    """HTTP API (v2) proxy event: lower-case headers joined by commas, cookies apart; keys the
+    request has no value for (`cookies`, `queryStringParameters`, `pathParameters`, `body`) are
+    left out, as AWS leaves them out. `requestContext.path` (the full path) is fnemu's own."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for key, value in req.headers:
@@ -128,9 +142,9 @@ def event_v2(req: HttpRequest, *, request_id: str, stage: str, now: float) -> di
         "headers": headers,
         "requestContext": {
             "accountId": ACCOUNT_ID,
-            "apiId": API_ID,
+            "apiId": app_id,
             "domainName": req.host,
-            "domainPrefix": req.host.split(".", 1)[0].split(":", 1)[0],
+            "domainPrefix": _domain_prefix(req.host),
             "http": {
                 "method": req.method,
                 "path": req.path,
@@ -141,7 +155,7 @@ def event_v2(req: HttpRequest, *, request_id: str, stage: str, now: float) -> di
             "path": req.full_path,
             "requestId": request_id,
             "routeKey": route_key,
-            "stage": stage,
+            "stage": HTTP_API_STAGE,
             "time": _request_time(now),
             "timeEpoch": int(now * 1000),
         },

@@ -29,7 +29,7 @@ def request(**fields: Any) -> HttpRequest:
 
 
 def test_v1_event_has_every_field_aws_sends() -> None:
-    event = event_v1(request(), request_id="rid-1", stage="local", now=NOW)
+    event = event_v1(request(), request_id="rid-1", app_id="local", now=NOW)
     assert event["resource"] == "/{proxy+}"
     assert event["path"] == "/items/7"
     assert event["httpMethod"] == "POST"
@@ -57,7 +57,7 @@ def test_v1_event_has_every_field_aws_sends() -> None:
 def test_v1_event_without_query_headers_or_body_uses_nulls() -> None:
     event = event_v1(request(method="GET", path="/", full_path="/v1/local/fn/shop", query=(),
                              raw_query="", headers=(), body=b"", resource="/", path_params=None),
-                     request_id="r", stage="local", now=NOW)
+                     request_id="r", app_id="local", now=NOW)
     assert event["path"] == "/"
     assert event["resource"] == "/"
     for key in ("headers", "multiValueHeaders", "queryStringParameters",
@@ -73,7 +73,7 @@ def test_v1_event_without_query_headers_or_body_uses_nulls() -> None:
 ], ids=["octet-stream", "image", "undecodable-untyped"])
 def test_v1_binary_body_is_base64_encoded(content_type: str | None, body: bytes) -> None:
     headers = (("Content-Type", content_type),) if content_type else ()
-    event = event_v1(request(headers=headers, body=body), request_id="r", stage="s", now=NOW)
+    event = event_v1(request(headers=headers, body=body), request_id="r", app_id="s", now=NOW)
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == body
 
@@ -82,13 +82,13 @@ def test_v1_binary_body_is_base64_encoded(content_type: str | None, body: bytes)
                                           "application/vnd.api+json", "application/x-www-form-urlencoded"])
 def test_v1_text_body_is_passed_as_text(content_type: str) -> None:
     event = event_v1(request(headers=(("Content-Type", content_type),), body="héllo".encode()),
-                     request_id="r", stage="s", now=NOW)
+                     request_id="r", app_id="s", now=NOW)
     assert event["isBase64Encoded"] is False
     assert event["body"] == "héllo"
 
 
 def test_v2_event_has_raw_path_query_cookies_and_http_context() -> None:
-    event = event_v2(request(), request_id="rid-2", stage="local", now=NOW)
+    event = event_v2(request(), request_id="rid-2", app_id="local", now=NOW)
     assert event["version"] == "2.0"
     assert event["rawPath"] == "/items/7"
     assert event["rawQueryString"] == "tag=a&tag=b&q=x+y"
@@ -103,7 +103,7 @@ def test_v2_event_has_raw_path_query_cookies_and_http_context() -> None:
     assert ctx["http"] == {"method": "POST", "path": "/items/7", "protocol": "HTTP/1.1",
                            "sourceIp": "127.0.0.9", "userAgent": "probe/1"}
     assert ctx["requestId"] == "rid-2"
-    assert ctx["stage"] == "local"
+    assert ctx["stage"] == "$default"
     assert ctx["path"] == "/v1/local/fn/shop/items/7"
     assert ctx["timeEpoch"] == int(NOW * 1000)
     assert ctx["routeKey"] == event["routeKey"] == "ANY /{proxy+}"
@@ -111,7 +111,7 @@ def test_v2_event_has_raw_path_query_cookies_and_http_context() -> None:
 
 def test_v2_event_omits_what_the_request_lacks() -> None:
     event = event_v2(request(method="GET", query=(), raw_query="", headers=(), body=b"",
-                             path_params=None), request_id="r", stage="s", now=NOW)
+                             path_params=None), request_id="r", app_id="s", now=NOW)
     for key in ("cookies", "queryStringParameters", "pathParameters", "body"):
         assert key not in event, key
     assert event["rawQueryString"] == ""
