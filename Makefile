@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HONO := fixtures/node/hono
+NODE_STAMP := $(HONO)/node_modules/.installed
 
 .PHONY: run test bench clean
 
@@ -12,10 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
+# The npm packages of the framework tests, pinned by their lock file; reinstalled only when it changes.
+$(NODE_STAMP): $(HONO)/package-lock.json
+	cd $(HONO) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 run: $(STAMP)
 	$(BIN)/fnemu start --functions-dir sample_functions
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: $(STAMP)
@@ -26,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/cron_bench.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules

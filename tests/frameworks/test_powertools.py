@@ -54,42 +54,43 @@ def deploy_router(fnemu: Any, event_format: str) -> None:
 
 
 @pytest.fixture(params=sorted(RESOLVERS))
-def router(request: pytest.FixtureRequest, fnemu: Any) -> Any:
-    deploy_router(fnemu, request.param)
-    fnemu.event_format = request.param
-    return fnemu
+def router(request: pytest.FixtureRequest, fnemu: Any) -> str:
+    """The event format of the deployed `shop` router, once per resolver."""
+    event_format: str = request.param
+    deploy_router(fnemu, event_format)
+    return event_format
 
 
-def test_path_parameter_query_and_header_reach_the_route(router: Any) -> None:
-    r = router.call("shop", path="/items/42?q=red%20shoes", headers={"X-Agent": "probe"})
+def test_path_parameter_query_and_header_reach_the_route(fnemu: Any, router: str) -> None:
+    r = fnemu.call("shop", path="/items/42?q=red%20shoes", headers={"X-Agent": "probe"})
     assert r.status_code == 200, r.text
     assert r.json() == {"id": "42", "q": "red shoes", "agent": "probe"}
 
 
-def test_json_body_status_and_response_cookie(router: Any) -> None:
-    r = router.call("shop", "POST", "/items", json={"name": "boot", "size": 44})
+def test_json_body_status_and_response_cookie(fnemu: Any, router: str) -> None:
+    r = fnemu.call("shop", "POST", "/items", json={"name": "boot", "size": 44})
     assert r.status_code == 201, r.text
     assert r.headers["content-type"] == "application/json"
     assert r.json() == {"created": {"name": "boot", "size": 44}}
     assert r.cookies["last"] == "created"
 
 
-def test_request_cookies_reach_the_route(router: Any) -> None:
-    r = router.call("shop", path="/cookies", headers={"Cookie": "sid=abc; theme=dark"})
+def test_request_cookies_reach_the_route(fnemu: Any, router: str) -> None:
+    r = fnemu.call("shop", path="/cookies", headers={"Cookie": "sid=abc; theme=dark"})
     assert r.status_code == 200, r.text
-    expected = "sid=abc; theme=dark" if router.event_format == "v1" else ["sid=abc", "theme=dark"]
+    expected = "sid=abc; theme=dark" if router == "v1" else ["sid=abc", "theme=dark"]
     assert r.json() == {"cookies": expected}
 
 
-def test_unknown_route_is_the_routers_own_404(router: Any) -> None:
-    r = router.call("shop", path="/nowhere")
+def test_unknown_route_is_the_routers_own_404(fnemu: Any, router: str) -> None:
+    r = fnemu.call("shop", path="/nowhere")
     assert r.status_code == 404
     assert r.json() == {"statusCode": 404, "message": "Not found"}
 
 
-def test_root_path_and_method_mismatch_are_the_routers_to_answer(router: Any) -> None:
-    assert router.call("shop").status_code == 404
-    assert router.call("shop", "DELETE", "/items/1").status_code == 404
+def test_root_path_and_method_mismatch_are_the_routers_to_answer(fnemu: Any, router: str) -> None:
+    assert fnemu.call("shop").status_code == 404
+    assert fnemu.call("shop", "DELETE", "/items/1").status_code == 404
 
 
 EVENT_READER = '''
