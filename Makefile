@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/s3_bench.py
 	$(BIN)/python tests/bench/reload_bench.py
 	$(BIN)/python tests/bench/cron_bench.py
+	$(BIN)/python tests/bench/pytest_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules

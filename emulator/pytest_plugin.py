@@ -2,6 +2,10 @@
 
 Installed through the `pytest11` entry point, so a user's suite needs no conftest. The server runs
 in-process, on its own event loop in a thread, on 127.0.0.1 and a free port.
+
+pytest loads this module in every run of every suite in an environment where fnemu is installed,
+so it imports nothing but pytest and the standard library: the emulator's own modules (aiohttp,
+httpx, moto) are imported where they are first used, when a test asks for the fixture.
 """
 
 from __future__ import annotations
@@ -11,16 +15,15 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
-from .client import Client
-from .config import Config
-from .folder.scan import FOLDER_ENTRIES, find, read_spec
-from .keys import CLOCK, LOGS, REGISTRY
-from .server import Server
+if TYPE_CHECKING:
+    import httpx
+
+    from .config import Config
+    from .server import Server
 
 __all__ = ["Emulator", "EmulatorThread"]
 
@@ -42,6 +45,8 @@ class EmulatorThread:
         return started.result(timeout=30)
 
     def _main(self, started: Future[str]) -> None:
+        from .server import Server
+
         try:
             import uvloop
 
@@ -81,12 +86,16 @@ class Emulator:
     """What a test gets as `fnemu`."""
 
     def __init__(self, thread: EmulatorThread, url: str) -> None:
+        import httpx
+
+        from .client import Client
+
         self._thread = thread
         self.url = url
         self.token = thread.config.token
         self.app_id = thread.config.app_id
         self.client = Client(url, self.token, self.app_id)
-        self.http = httpx.Client(base_url=url, timeout=330.0)
+        self.http: httpx.Client = httpx.Client(base_url=url, timeout=330.0)
 
     @property
     def server(self) -> Server:
@@ -137,6 +146,9 @@ class Emulator:
 
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
         """Deploy one function from a `NAME/` folder (CONTRACT §10), its files used in place."""
+        from .folder.scan import FOLDER_ENTRIES, find, read_spec
+        from .keys import REGISTRY
+
         folder = Path(path).resolve()
         found = find(folder.parent, folder.name)
         if found is None or found.folder is None:
@@ -154,6 +166,8 @@ class Emulator:
 
     def describe_invocations(self, since: float) -> str:
         """Every invocation since `since`, oldest first, with errors and console output."""
+        from .keys import LOGS, REGISTRY
+
         app = self.server.app
         entries = [e for fn in app[REGISTRY].all()
                    for e in app[LOGS].query(fn.app_id, fn.name, limit=1000, since=since)]
@@ -196,6 +210,8 @@ class _Servers:
         self._running: dict[str | None, tuple[EmulatorThread, Emulator]] = {}
 
     def get(self, functions_dir: str | None) -> Emulator:
+        from .config import Config
+
         key = str(Path(functions_dir).resolve()) if functions_dir else None
         if key not in self._running:
             fields: dict[str, Any] = {"port": 0, "functions_dir": Path(key) if key else None}
@@ -226,6 +242,8 @@ def _fnemu_servers(pytestconfig: pytest.Config) -> Iterator[_Servers]:
 @pytest.fixture
 def fnemu(request: pytest.FixtureRequest, _fnemu_servers: _Servers) -> Emulator:
     """A running emulator, reset to a fresh state for this test."""
+    from .keys import CLOCK
+
     marker = request.node.get_closest_marker("fnemu")
     folder = marker.kwargs.get("functions_dir") if marker else None
     emulator = _fnemu_servers.get(folder or _setting(request.config, "functions_dir"))

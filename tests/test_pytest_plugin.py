@@ -119,3 +119,19 @@ def test_the_readme_example_passes_as_written(pytester):
     example = section[section.index("```python") + len("```python"):]
     pytester.makepyfile(test_readme=example[: example.index("```")])
     run(pytester).assert_outcomes(passed=1)
+
+
+def test_loading_the_plugin_imports_the_emulator_only_when_the_fixture_is_used(pytester):
+    pytester.makepyfile(test_user='''
+        import sys
+
+        HEAVY = ("aiohttp", "httpx", "moto", "boto3", "emulator.server", "emulator.client", "emulator.keys")
+
+        def test_a_suite_without_the_fixture_pays_nothing():
+            assert "emulator.pytest_plugin" in sys.modules
+            assert [name for name in HEAVY if name in sys.modules] == []
+
+        def test_the_fixture_brings_the_server(fnemu):
+            assert "emulator.server" in sys.modules and "httpx" in sys.modules
+    ''')
+    run(pytester).assert_outcomes(passed=2)
