@@ -76,24 +76,26 @@ class Clock:
         self._held = (self._start if self._start is not None else time.time()) if self._frozen else None
 
 
-_iso_second = -1
-_iso_prefix = ""
+_iso_cache: tuple[int, str] = (-1, "")
+"""(second, its formatted prefix), swapped as one tuple: a thread never sees a second with another
+second's prefix (the pytest plugin runs several emulators in one process, on their own threads)."""
 
 
 def iso(ts: float) -> str:
     """ISO 8601 UTC with milliseconds and `Z` (CONTRACT §4). The part up to the second is
     reused while the second lasts: every log line and entry formats one."""
-    global _iso_second, _iso_prefix
+    global _iso_cache
     frac, whole = math.modf(ts)  # rounded as datetime.fromtimestamp rounds
     second, micros = int(whole), round(frac * 1_000_000)
     if micros >= 1_000_000:
         second, micros = second + 1, micros - 1_000_000
     elif micros < 0:
         second, micros = second - 1, micros + 1_000_000
-    if second != _iso_second:
-        _iso_prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
-        _iso_second = second
-    return f"{_iso_prefix}{micros // 1000:03d}Z"
+    cached_second, prefix = _iso_cache
+    if second != cached_second:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+        _iso_cache = (second, prefix)
+    return f"{prefix}{micros // 1000:03d}Z"
 
 
 def parse_iso(text: str) -> float:
