@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from emulator.config import DEFAULT_TOKEN
-from emulator.runtime.launch import BOOTSTRAP
+from emulator.runtime.interpreters import BOOTSTRAP
 from emulator.runtime.worker import Worker
 
 from .workers import Spawn

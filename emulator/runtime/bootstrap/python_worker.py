@@ -3,6 +3,9 @@
 Runs in the child process and imports nothing from the emulator, so user code never sees it.
 Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on the fds named
 in FNEMU_WORKER_FDS. argv: style, entry file, handler names (comma-separated).
+
+Each handler style is one entry in STYLES: how its handler is called with an invocation's event and
+what of its return value becomes the reply (the emulator's side is emulator/runtime/styles/).
 """
 
 import ctypes
@@ -316,7 +319,7 @@ def _fresh_imports_under(directory):
     sys.path_importer_cache.clear()
 
 
-def _load(path, handler_names):
+def _load(path, handler_names, signature):
     directory = os.path.dirname(path)
     if directory not in sys.path:
         sys.path.insert(0, directory)
@@ -331,8 +334,26 @@ def _load(path, handler_names):
         handler = getattr(module, name, None)
         if callable(handler):
             return handler
-    wanted = " or ".join(f"{n}(event, context)" for n in handler_names)
+    wanted = " or ".join(f"{n}{signature}" for n in handler_names)
     raise LookupError(f"no handler: define {wanted} in {os.path.basename(path)}")
+
+
+def _lambda():
+    """handler(event, context): the event as the emulator built it, Lambda's context; the return
+    value is the reply. The context's per-function fields are read before user code runs."""
+    LambdaContext.configure(os.environ)
+
+    def call(func, message):
+        return func(message["event"], LambdaContext(message["context"]["aws_request_id"], message["deadline_ms"]))
+
+    return call
+
+
+STYLES = {
+    # style: (its handler's parameters, for "no handler" messages; set-up run before user code
+    #         loads, returning call(handler, message) -> the reply)
+    "lambda": ("(event, context)", _lambda),
+}
 
 
 def main():
@@ -343,7 +364,6 @@ def main():
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]  # user code must not import the worker's own files
     style, path, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    LambdaContext.configure(os.environ)
 
     sys.stdout = _ConsoleStream("log", 1)
     sys.stderr = _ConsoleStream("error", 2)
@@ -353,8 +373,10 @@ def main():
     root.addHandler(handler)
     root.setLevel(logging.INFO)
 
+    signature, setup = STYLES[style]
     try:
-        func = _load(path, names)
+        call = setup()
+        func = _load(path, names, signature)
     except LookupError as exc:
         _send({"op": "load_error", "message": str(exc), "line": None})
         return
@@ -373,10 +395,9 @@ def main():
         inv.id = message["id"]
         inv.sent = 0
         inv.truncated = False
-        context = LambdaContext(message["context"]["aws_request_id"], message["deadline_ms"])
         reset_peak()
         try:
-            value = func(message["event"], context)
+            value = call(func, message)
             sys.stdout.flush()
             sys.stderr.flush()
             try:
