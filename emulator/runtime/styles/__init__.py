@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .azure import AzureStyle
 from .base import Call, Launch, MalformedResponse, Response, Style
+from .gcf import GcfStyle
 from .lambda_ import LambdaStyle
 from .web import WebStyle
 
@@ -17,4 +19,6 @@ __all__ = ["STYLES", "Call", "Launch", "MalformedResponse", "Response", "Style"]
 STYLES: Mapping[str, Style] = {style.name: style for style in (
     WebStyle(),
     LambdaStyle(),
+    GcfStyle(),
+    AzureStyle(),
 )}
