@@ -18,7 +18,7 @@ import pytest
 
 from .client import Client
 from .config import Config
-from .folder.scan import FOLDER_ENTRIES, find, read_spec
+from .folder.scan import FOLDER_ENTRIES, find, read_function
 from .keys import CLOCK, LOGS, REGISTRY
 from .server import Server
 
@@ -136,17 +136,17 @@ class Emulator:
         return self.client.fire_cron(name)
 
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
-        """Deploy one function from a `NAME/` folder (CONTRACT §10), its files used in place."""
+        """Deploy one function from a `NAME/` folder (CONTRACT §10): a snapshot of its files."""
         folder = Path(path).resolve()
         found = find(folder.parent, folder.name)
         if found is None or found.folder is None:
             raise ValueError(f"{folder} has no entry file ({', '.join(FOLDER_ENTRIES)} or \"entry\" "
                              "in function.json)")
-        spec = read_spec(found)
+        spec, files = read_function(found)
         server = self.server
 
         async def deploy() -> dict[str, Any]:
-            fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, entry=found.entry)
+            fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, files=files)
             return fn.to_json(self.url)
 
         result: dict[str, Any] = self._thread.run(deploy())

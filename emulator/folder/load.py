@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import ApiError
 from ..registry.registry import Function, Registry
-from .scan import FolderError, find, names_in, read_spec
+from .scan import FolderError, find, names_in, read_function
 
 __all__ = ["FolderLoader", "Report"]
 
@@ -76,7 +76,7 @@ class FolderLoader:
                 try:
                     await self.registry.warm(fn)
                 except ApiError as exc:
-                    self.report("error", fn.name, f"{fn.current.entry}: {exc.message}")
+                    self.report("error", fn.name, f"{fn.current.origin or fn.current.entry}: {exc.message}")
 
         await asyncio.gather(*(one(fn) for fn in fns))
 
@@ -89,16 +89,16 @@ class FolderLoader:
                     self.registry.delete(self.app_id, name)
                     self.report("deleted", name, "")
                 return None
-            spec = await asyncio.to_thread(read_spec, found)
-            if not force and self.registry.serves(self.app_id, spec, found.entry):
-                return None
-            fn, created = await self.registry.deploy(self.app_id, spec, source="folder", entry=found.entry,
-                                                     warm=warm)
+            spec, files = await asyncio.to_thread(read_function, found)
         except FolderError as exc:
             self.report("error", name, str(exc))
+            return None
+        if not force and self.registry.serves(self.app_id, spec, files):
+            return None
+        try:
+            fn, created = await self.registry.deploy(self.app_id, spec, source="folder", files=files, warm=warm)
         except ApiError as exc:
             self.report("error", name, f"{found.entry}: {exc.message}")
-        else:
-            self.report("deployed" if created else "updated", name, f"v{fn.current.number}")
-            return fn
-        return None
+            return None
+        self.report("deployed" if created else "updated", name, f"v{fn.current.number}")
+        return fn

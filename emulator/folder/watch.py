@@ -13,13 +13,13 @@ from pathlib import Path
 
 from watchfiles import awatch
 
+from .files import is_temp_file
 from .load import FolderLoader
 from .scan import CODE_SUFFIXES
 
 __all__ = ["affected_names", "watch"]
 
 _log = logging.getLogger("fnemu.folder")
-_TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", "___jb_tmp___", "___jb_old___")
 _IGNORED_PARTS = {"node_modules", "__pycache__", ".git"}
 
 
@@ -42,7 +42,7 @@ def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -
             else:
                 shared |= file_functions
             continue
-        if first.startswith((".#", "#")) or first.endswith(_TEMP_SUFFIXES) or first.isdigit():
+        if is_temp_file(first):
             continue
         stem, dot, suffix = first.rpartition(".")
         if not dot or f".{suffix}" not in {*CODE_SUFFIXES, ".json"}:

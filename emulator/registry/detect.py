@@ -10,7 +10,7 @@ import re
 
 from ..errors import BadRequest
 
-__all__ = ["detect_language", "detect_runtime", "entry_suffix"]
+__all__ = ["code_file_name", "detect_language", "detect_runtime"]
 
 Marker = tuple[str, re.Pattern[str]]
 
@@ -93,8 +93,10 @@ def detect_runtime(code: str, language: str) -> str:
                      f"`exports.handler` or `export const handler`; add one, or {_CHOOSE_STYLE}", "runtime")
 
 
-def entry_suffix(language: str, code: str) -> str:
-    """The file deployed code is written to: Node reads `.mjs` as an ES module, `.cjs` as CommonJS."""
+def code_file_name(language: str, runtime: str, code: str) -> str:
+    """The file code deployed through the API is stored as: the platform's conventional name, never
+    the function's (a function named `fastapi` must not shadow the package it imports). Python:
+    Lambda's `lambda_function.py`; Node: `index.mjs` for an ES module, `index.cjs` for CommonJS."""
     if language == "python":
-        return ".py"
-    return ".mjs" if _ESM.search(code) else ".cjs"
+        return "lambda_function.py"
+    return "index.mjs" if _ESM.search(code) else "index.cjs"

@@ -7,6 +7,7 @@ per invocation, `retire(version)` when replaced, `close()` at shutdown.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
@@ -41,10 +42,13 @@ class Runtime:
     async def call(self, version: FunctionVersion, message: dict[str, Any], timeout: float) -> WorkerResult:
         return await self._pool(version).call(message, timeout)
 
-    def retire(self, version: FunctionVersion) -> None:
+    def retire(self, version: FunctionVersion, drained: Callable[[], None] | None = None) -> None:
+        """Replaced or deleted: no new calls; `drained` runs once no worker of it is left."""
         pool = self._pools.pop(version.revision, None)
         if pool is not None:
-            pool.retire()
+            pool.retire(drained)
+        elif drained is not None:
+            drained()
 
     def workers(self, version: FunctionVersion) -> int:
         pool = self._pools.get(version.revision)
