@@ -45,12 +45,16 @@ def write_snapshot(files: CodeFiles, root: Path) -> Path:
     Every path is `root` joined with a file's path relative to its folder (or the mirror of an
     absolute path): nothing a deploy body says becomes part of a path."""
     home = root if files.home is None else root / files.home.relative_to(files.home.anchor)
+    made: set[Path] = set()
+
+    def place(path: Path) -> Path:
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        return path
+
     for relative, data in files.files.items():
-        path = home / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        place(home / relative).write_bytes(data)
     for target in files.links:
-        link = root / target.relative_to(target.anchor)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(target, target_is_directory=target.is_dir())
+        place(root / target.relative_to(target.anchor)).symlink_to(target, target_is_directory=target.is_dir())
     return home / files.entry
