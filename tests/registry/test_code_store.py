@@ -97,10 +97,10 @@ def test_an_env_patch_keeps_the_files_and_a_delete_removes_them(fnemu):
 def test_code_that_does_not_load_leaves_no_files(fnemu):
     code_root = snapshot_of(fnemu, fnemu.deploy("probe", WHERE_PY)["name"]).parent
     before = set(code_root.iterdir())
-    response = fnemu.client.request("POST", fnemu.client.functions_path(),
-                                    json={"name": "broken", "code": "def lambda_handler(event, context):\n  return (\n"})
+    broken = {"name": "broken", "code": "def lambda_handler(event, context):\n  return (\n"}
+    response = fnemu.client.request("POST", fnemu.client.functions_path(), json=broken)
     assert response.status_code == 400
-    wait_until(lambda: set(code_root.iterdir()) == before, message="the rejected version's files to be removed")
+    wait_until(lambda: set(code_root.iterdir()) <= before, message="the rejected version's files to be removed")
 
 
 def test_the_code_root_is_removed_when_the_emulator_stops(make_emulator):
