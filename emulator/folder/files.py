@@ -3,9 +3,10 @@
     NAME/     every file below it (its version changes when any of them does), except
               node_modules, __pycache__, .git and editor temp files; node_modules are linked
     NAME.py   the file and its NAME.json
-Outside its files, a function still resolves what sits beside it in the functions folder (shared
-`_modules`, packages) and Node's `node_modules` / `package.json` in every folder above: those are
-linked into the snapshot, not copied, and a save to a shared module redeploys instead (watch.py).
+Outside its files, a function still resolves the shared `_modules` of the functions folder and
+Node's `node_modules` / `package.json` there and in every folder above: those are linked into the
+snapshot, not copied (a save to a shared module redeploys instead: watch.py). Other functions are
+not linked: a folder of N functions would cost N² links.
 """
 
 from __future__ import annotations
@@ -37,13 +38,13 @@ def read_files(entry: Path, config: Path | None, folder: Path | None) -> CodeFil
         root = folder.parent.resolve()
         home = root / folder.name
         files, links = _read_tree(home)
-        relative_entry, own = entry.relative_to(folder).as_posix(), {folder.name}
+        relative_entry = entry.relative_to(folder).as_posix()
     else:
         root = home = entry.parent.resolve()
         files = {p.name: p.read_bytes() for p in (entry, config) if p is not None}
-        links, relative_entry, own = [], entry.name, set(files)
-    links += [child for child in root.iterdir() if child.name not in own and child.name not in _SKIPPED_DIRS
-              and not is_temp_file(child.name)]
+        links, relative_entry = [], entry.name
+    links += [child for child in root.iterdir() if child.name not in _SKIPPED_DIRS
+              and (child.name.startswith("_") or child.name in _RESOLVED_ABOVE)]
     links += [above / name for above in root.parents for name in _RESOLVED_ABOVE if (above / name).exists()]
     return CodeFiles(relative_entry, files, home, tuple(links))
 
