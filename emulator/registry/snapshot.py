@@ -3,10 +3,12 @@
 Every worker of a version starts from its snapshot, so a worker started later (scale-out, or
 replacing a crashed one) runs the files the version was made from, never files saved after it.
 
-Folder code is written at its own absolute path below the snapshot root (a mirror), and what it
-resolves outside its own files (`node_modules`, `package.json`, shared `_modules`) is linked at
-the same place in the mirror: relative imports and Node's upward package lookup work as they
-would beside the originals, and Node loads a linked package from its real path.
+Folder code is written below the snapshot root at its own path (a mirror), and what it resolves
+outside its own files (`node_modules`, `package.json`, shared `_modules`) is linked at the same
+place in the mirror: relative imports and Node's upward package lookup work as they would beside
+the originals, and Node loads a linked package from its real path. The mirror starts at the
+highest folder holding a link (levels above hold nothing to resolve), which keeps a snapshot to a
+few directories.
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ def write_snapshot(files: CodeFiles, root: Path) -> Path:
     """Write the files below `root`, the version's own new folder; the path of the entry there.
     Every path is `root` joined with a file's path relative to its folder (or the mirror of an
     absolute path): nothing a deploy body says becomes part of a path."""
-    home = root if files.home is None else root / files.home.relative_to(files.home.anchor)
+    if files.home is None:
+        home, base = root, root
+    else:
+        top = min((files.home, *(link.parent for link in files.links)), key=lambda p: len(p.parts))
+        base = top.parent
+        home = root / files.home.relative_to(base)
     made: set[Path] = set()
 
     def place(path: Path) -> Path:
@@ -56,5 +63,5 @@ def write_snapshot(files: CodeFiles, root: Path) -> Path:
     for relative, data in files.files.items():
         place(home / relative).write_bytes(data)
     for target in files.links:
-        place(root / target.relative_to(target.anchor)).symlink_to(target, target_is_directory=target.is_dir())
+        place(root / target.relative_to(base)).symlink_to(target, target_is_directory=target.is_dir())
     return home / files.entry
