@@ -60,7 +60,7 @@ def _read_tree(home: Path) -> tuple[dict[str, bytes], list[Path]]:
                 if name not in _SKIPPED_DIRS:
                     links.append(here / name)
         for name in names:
-            if not is_temp_file(name):
-                path = here / name
+            path = here / name
+            if not is_temp_file(name) and path.is_file():  # not a FIFO, socket or dangling link
                 files[path.relative_to(home).as_posix()] = path.read_bytes()
     return files, links

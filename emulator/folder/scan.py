@@ -117,7 +117,7 @@ def read_body(fn: FolderFunction, files: CodeFiles) -> dict[str, Any]:
     """The deploy body the files amount to (config fields, .env values, the entry's code)."""
     body: dict[str, Any] = {}
     if fn.config is not None:
-        body.update(_parse_config(fn.config, files.files[_key(fn, fn.config)]))
+        body.update(_parse_config(fn.config, _content(fn, files, fn.config)))
         for key in ("name", "code"):
             if key in body:
                 raise FolderError(fn.config, f"{key}: not allowed here; the file decides it")
@@ -133,7 +133,7 @@ def read_body(fn: FolderFunction, files: CodeFiles) -> dict[str, Any]:
     body.setdefault("envVars", {})  # the files are the whole truth: no env in them means none
     body.setdefault("language", fn.language)
     try:
-        body["code"] = files.files[files.entry].decode("utf-8")
+        body["code"] = _content(fn, files, fn.entry).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FolderError(fn.entry, f"cannot read: {exc}") from None
     body["name"] = fn.name
@@ -149,9 +149,12 @@ def read_spec(fn: FolderFunction, files: CodeFiles) -> FunctionSpec:
         raise FolderError(fn.config or fn.entry, exc.message) from None
 
 
-def _key(fn: FolderFunction, path: Path) -> str:
-    """A file's name among the function's files."""
-    return path.name if fn.folder is None else path.relative_to(fn.folder).as_posix()
+def _content(fn: FolderFunction, files: CodeFiles, path: Path) -> bytes:
+    """One of the function's files as read (it may have gone since `find` saw it)."""
+    data = files.files.get(path.name if fn.folder is None else path.relative_to(fn.folder).as_posix())
+    if data is None:
+        raise FolderError(path, "cannot read: it was removed")
+    return data
 
 
 def _read_config(path: Path) -> dict[str, Any]:
