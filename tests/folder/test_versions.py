@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from emulator.keys import REGISTRY, RUNTIME
 from tests.folder.test_folder import body_of, write
 from tests.helpers import wait_until
 
@@ -20,7 +19,11 @@ def handler(event, context):
     query = event.get("queryStringParameters") or {}
     if query.get("crash"):
         os._exit(3)
-    time.sleep(float(query.get("sleep", 0)))
+    if query.get("gather"):  # hold until 4 calls are in 4 workers at once
+        open(os.path.join(query["gather"], str(context.aws_request_id)), "w").close()
+        deadline = time.monotonic() + 10
+        while len(os.listdir(query["gather"])) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
     with open(os.path.join(os.path.dirname(__file__), "data.json")) as f:
         data = json.load(f)
     return {"statusCode": 200, "body": json.dumps({"text": TEXT, "data": data, "pid": os.getpid()})}
@@ -62,7 +65,7 @@ def test_saving_a_json_data_file_makes_a_new_version(pkg, make_emulator):
     assert emu.client.get("pkg")["version"] == 2
 
 
-def test_workers_started_after_a_broken_save_run_the_last_good_version(pkg, make_emulator, caplog):
+def test_workers_started_after_a_broken_save_run_the_last_good_version(pkg, make_emulator, caplog, tmp_path):
     emu = make_emulator(functions_dir=pkg.parent)
     first = answer(emu)
     assert first["text"] == "v1"
@@ -77,20 +80,11 @@ def test_workers_started_after_a_broken_save_run_the_last_good_version(pkg, make
     assert replacement["pid"] != first["pid"]
     assert (replacement["text"], replacement["data"]) == ("v1", {"price": 1})
 
-    fn = emu.server.app[REGISTRY].get("local", "pkg")
-    runtime = emu.server.app[RUNTIME]
-    peak = 0
-
-    def slow_call(_: int) -> dict | None:
-        nonlocal peak
-        got = answer(emu, "/?sleep=0.3")
-        peak = max(peak, runtime.workers(fn.current))
-        return got
-
+    gather = tmp_path / "gather"
+    gather.mkdir()
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(slow_call, range(4)))
-    assert peak >= 2, "concurrent calls started more workers"
-    assert len({a["pid"] for a in answers}) >= 2
+        answers = list(pool.map(lambda _: answer(emu, f"/?gather={gather}"), range(4)))
+    assert len({a["pid"] for a in answers}) == 4, "four workers at once: three started for the load"
     assert {(a["text"], json.dumps(a["data"])) for a in answers} == {("v1", '{"price": 1}')}
     assert emu.client.get("pkg")["version"] == 1
 
