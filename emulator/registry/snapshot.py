@@ -7,8 +7,8 @@ Folder code is written below the snapshot root at its own path (a mirror), and w
 outside its own files (`node_modules`, `package.json`, shared `_modules`) is linked at the same
 place in the mirror: relative imports and Node's upward package lookup work as they would beside
 the originals, and Node loads a linked package from its real path. The mirror starts at the
-highest folder holding a link (levels above hold nothing to resolve), which keeps a snapshot to a
-few directories.
+highest folder holding a link (levels above hold nothing to resolve), or at the function's own
+folder, which keeps a snapshot to a few directories (each costs a file-system write).
 """
 
 from __future__ import annotations
@@ -46,12 +46,8 @@ def write_snapshot(files: CodeFiles, root: Path) -> Path:
     """Write the files below `root`, the version's own new folder; the path of the entry there.
     Every path is `root` joined with a file's path relative to its folder (or the mirror of an
     absolute path): nothing a deploy body says becomes part of a path."""
-    if files.home is None:
-        home, base = root, root
-    else:
-        top = min((files.home, *(link.parent for link in files.links)), key=lambda p: len(p.parts))
-        base = top.parent
-        home = root / files.home.relative_to(base)
+    base = min((files.home or root, *(link.parent for link in files.links)), key=lambda p: len(p.parts))
+    home = root / (files.home or base).relative_to(base)
     made: set[Path] = set()
 
     def place(path: Path) -> Path:

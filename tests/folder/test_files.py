@@ -63,13 +63,13 @@ def test_the_snapshot_mirrors_the_files_and_links_what_lies_outside(project, tmp
     orders = project / "functions" / "orders"
     files = read_files(orders / "main.py", None, orders)
     entry = write_snapshot(files, tmp_path / "r1")
-    mirror = tmp_path / "r1" / orders.resolve().relative_to(project.resolve().parent)  # from the top link down
+    mirror = tmp_path / "r1" / orders.resolve().relative_to(project.resolve())  # from the top link down
     assert entry == mirror / "main.py" and entry.read_text() == "from helper import X\n"
     assert not entry.is_symlink() and (mirror / "data" / "prices.json").read_text() == "{}"
     assert os.readlink(mirror / "node_modules") == str(orders.resolve() / "node_modules")
     assert (mirror.parent / "_db.py").read_text() == "URL = 'x'\n"
     assert (mirror.parent.parent / "node_modules" / "dep" / "index.js").is_file()
-    assert sorted(p.name for p in (tmp_path / "r1").iterdir()) == ["project"]
+    assert sorted(p.name for p in (tmp_path / "r1").iterdir()) == ["functions", "node_modules", "package.json"]
     write(orders / "helper.py", "X = 2\n")
     assert (mirror / "helper.py").read_text() == "X = 1\n"
 
