@@ -229,7 +229,6 @@ class Registry:
                            files: CodeFiles) -> FunctionVersion:
         revision = next(self._revisions)
         snapshot = self._code_root / f"r{revision}"
-        snapshot.mkdir(parents=True)
         self._snapshot_users[snapshot] = 1
         try:
             entry = await asyncio.to_thread(write_snapshot, files, snapshot)

@@ -43,12 +43,13 @@ class CodeFiles:
 
 
 def write_snapshot(files: CodeFiles, root: Path) -> Path:
-    """Write the files below `root`, the version's own new folder; the path of the entry there.
+    """Write the files into `root`, the version's own new folder; the path of the entry there.
     Every path is `root` joined with a file's path relative to its folder (or the mirror of an
     absolute path): nothing a deploy body says becomes part of a path."""
     base = min((files.home or root, *(link.parent for link in files.links)), key=lambda p: len(p.parts))
     home = root / (files.home or base).relative_to(base)
-    made: set[Path] = set()
+    root.mkdir(parents=True)
+    made = {root}
 
     def place(path: Path) -> Path:
         if path.parent not in made:
