@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..errors import ApiError
 from ..registry.registry import Function, Registry
-from .scan import FolderError, find, names_in, read_function
+from ..registry.snapshot import CodeFiles
+from ..registry.spec import FunctionSpec
+from .scan import FolderError, FolderFunction, find, names_in, read_function
 
 __all__ = ["FolderLoader", "Report"]
 
@@ -82,17 +84,17 @@ class FolderLoader:
 
     async def _sync(self, name: str, warm: bool, force: bool) -> Function | None:
         try:
-            found = await asyncio.to_thread(find, self.root, name)
-            if found is None:
-                fn = self.registry.find(self.app_id, name)
-                if fn is not None and fn.source == "folder":
-                    self.registry.delete(self.app_id, name)
-                    self.report("deleted", name, "")
-                return None
-            spec, files = await asyncio.to_thread(read_function, found)
+            read = await asyncio.to_thread(_read, self.root, name)
         except FolderError as exc:
             self.report("error", name, str(exc))
             return None
+        if read is None:
+            fn = self.registry.find(self.app_id, name)
+            if fn is not None and fn.source == "folder":
+                self.registry.delete(self.app_id, name)
+                self.report("deleted", name, "")
+            return None
+        found, spec, files = read
         if not force and self.registry.serves(self.app_id, spec, files):
             return None
         try:
@@ -102,3 +104,9 @@ class FolderLoader:
             return None
         self.report("deployed" if created else "updated", name, f"v{fn.current.number}")
         return fn
+
+
+def _read(root: Path, name: str) -> tuple[FolderFunction, FunctionSpec, CodeFiles] | None:
+    """The function called `name` and all its files, in one trip off the event loop."""
+    found = find(root, name)
+    return None if found is None else (found, *read_function(found))
