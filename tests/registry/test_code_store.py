@@ -7,7 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 from pathlib import Path
 
-from emulator.keys import REGISTRY
+from emulator.keys import REGISTRY, RUNTIME
 from emulator.registry.spec import parse_spec
 from tests.helpers import wait_until
 
@@ -63,6 +63,8 @@ def lambda_handler(event, context):
         deadline = time.monotonic() + 20
         while not os.path.exists(query["hold"] + ".release") and time.monotonic() < deadline:
             time.sleep(0.01)
+        if "crash" in query:
+            os._exit(1)
     return {"statusCode": 200, "body": "VERSION"}
 """
 
@@ -81,6 +83,26 @@ def test_a_replaced_version_keeps_its_files_until_its_in_flight_call_ends(fnemu,
         assert in_flight.result(timeout=30).text == "one"
     wait_until(lambda: not old.exists(), message="the old version's files to be removed")
     assert snapshot_of(fnemu, "slow").is_dir()
+
+
+def test_a_replaced_version_starts_a_worker_from_its_own_files_for_a_caller_still_waiting(make_emulator, tmp_path):
+    """Cap 1: B waits behind A on version one; two is deployed; A's worker crashes, and B gets a
+    fresh worker of version one, started from version one's files after it was replaced."""
+    emu = make_emulator(max_workers_per_function=1)
+    emu.deploy("slow", SLOW.replace("VERSION", "one"))
+    old = emu.server.app[REGISTRY].get("local", "slow").current
+    pool_of_old = emu.server.app[RUNTIME]._pools[old.revision]
+    hold = tmp_path / "hold"
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        crashing = pool.submit(emu.call, "slow", path=f"/?hold={hold}&crash=1")
+        wait_until(lambda: hold.with_suffix(".started").exists(), message="the first call to be in flight")
+        waiting = pool.submit(emu.call, "slow")
+        wait_until(lambda: len(pool_of_old._waiters) == 1, message="the second call to wait for the worker")
+        emu.deploy("slow", SLOW.replace("VERSION", "two"))
+        hold.with_suffix(".release").touch()
+        assert crashing.result(timeout=30).status_code == 502
+        assert waiting.result(timeout=30).text == "one"
+    wait_until(lambda: not old.snapshot.exists(), message="the old version's files to be removed")
 
 
 def test_an_env_patch_keeps_the_files_and_a_delete_removes_them(fnemu):
