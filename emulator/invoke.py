@@ -85,13 +85,13 @@ class Invoker:
         try:
             result = await self._runtime.call(version, message, timeout)
         except LoadError as exc:
-            inv.status, inv.failure = 500, "load_failed"
+            inv.status, inv.failure = exc.status, exc.failure
             inv.error = f"the function's code did not load: {exc.message}"
-            inv.console = getattr(exc, "console", [])
+            inv.console = exc.console
         except WorkerError as exc:
             inv.status, inv.failure, inv.error = exc.status, exc.failure, exc.message
-            inv.console = getattr(exc, "console", [])
-            inv.memory_mb = _mb(getattr(exc, "memory_kb", 0))
+            inv.console = exc.console
+            inv.memory_mb = _mb(exc.memory_kb)
         else:
             inv.console = result.console
             inv.memory_mb = _mb(result.memory_kb)
