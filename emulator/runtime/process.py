@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from ..errors import LoadError
 from .protocol import ENV_FDS
 
-__all__ = ["Process"]
+__all__ = ["READ_SIZE", "Process"]
 
 _log = logging.getLogger("fnemu.worker")
 READ_SIZE = 65536
