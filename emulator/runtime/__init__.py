@@ -16,20 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
 from ..config import Config
-from ..errors import DeployError
+from ..errors import DeployError, LoadError
 from ..events.request import HttpRequest
 from ..registry.detect import code_suffix
 from . import requirements
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
 from .styles import STYLES, Call, MalformedResponse, Response
-from .worker import LoadError, Worker, WorkerResult
+from .worker import Worker, WorkerResult
 
 if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
     from ..registry.spec import FunctionSpec
 
-__all__ = ["Answer", "LoadError", "Runtime", "WorkerResult"]
+__all__ = ["Answer", "Runtime", "WorkerResult"]
 
 
 @dataclass(frozen=True, slots=True)

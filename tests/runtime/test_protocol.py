@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from emulator.runtime.worker import LoadError
+from emulator.errors import LoadError
 
 from .workers import Spawn, invoke
 
