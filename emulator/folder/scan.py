@@ -17,12 +17,11 @@ from typing import Any
 from ..errors import ApiError
 from ..registry.snapshot import CodeFiles
 from ..registry.spec import FunctionSpec, parse_spec, validate_name
-from .files import read_files
+from .files import FOLDER_ENTRIES, read_files
 
 __all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_body", "read_function", "read_spec"]
 
 CODE_SUFFIXES = {".py": "python", ".js": "node", ".mjs": "node", ".cjs": "node"}
-FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
 _IGNORED_DIRS = {"node_modules", "__pycache__"}
 
 
