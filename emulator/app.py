@@ -11,7 +11,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .api import control, fn, functions, log_stream
+from .agents.action import ActionRunner
+from .agents.approvals import Approvals
+from .api import action, agent_tools, control, fn, functions, log_stream
 from .api.auth import Auth
 from .api.middleware import error_middleware
 from .clock import Clock
@@ -19,7 +21,7 @@ from .config import Config
 from .folder.load import FolderLoader, Report
 from .folder.watch import watch
 from .invoke import Invoker
-from .keys import AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGER_SERVICES
+from .keys import ACTIONS, APPROVALS, AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGER_SERVICES
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
@@ -50,12 +52,16 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app[RUNTIME] = runtime
     app[REGISTRY] = Registry(runtime, logs, clock, code_root)
     app[INVOKER] = Invoker(runtime, clock)
+    app[APPROVALS] = Approvals(clock)
+    app[ACTIONS] = ActionRunner(app[REGISTRY], app[INVOKER])
     context = TriggerContext(config, clock, app[REGISTRY], app[INVOKER])
     services = [make(context) for make in SERVICES.values()]
     app[TRIGGER_SERVICES] = services
     app[REGISTRY].listeners.extend(services)
     app.add_routes(fn.routes)  # first: the hot path should not try the other patterns
+    app.add_routes(action.routes)  # a fixed path: before the patterns of /v1/{app_id}/...
     app.add_routes(functions.routes)
+    app.add_routes(agent_tools.routes)
     app.add_routes(control.routes)
     log_stream.setup(app)
 

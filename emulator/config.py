@@ -45,7 +45,8 @@ class Config:
     python: str = field(default_factory=lambda: sys.executable)
     node: str = "node"
     region: str = DEFAULT_REGION
-    jwt_secret: str = "fnemu-local-jwt-secret"
+    jwt_secret: str | None = None
+    """Signs end-user tokens (HS256, at least 32 bytes); None: a random one per start."""
     clock: str = "real"
     """`real` (follows the wall clock), `frozen` or `frozen=ISO`: see clock.parse_clock."""
     s3_port: int = 0

@@ -55,6 +55,10 @@ class ApiError(FnemuError):
     def to_json(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}
 
+    def headers(self) -> dict[str, str] | None:
+        """Headers the status requires (Allow, WWW-Authenticate)."""
+        return None
+
 
 class BadRequest(ApiError):
     status = 400
@@ -68,6 +72,13 @@ class DeployError(BadRequest):
 class Unauthorized(ApiError):
     status = 401
     code = "unauthorized"
+
+    def __init__(self, message: str, field: str | None = None, *, challenge: str = 'Bearer realm="fnemu"') -> None:
+        super().__init__(message, field)
+        self.challenge = challenge
+
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": self.challenge}
 
 
 class Forbidden(ApiError):
@@ -87,6 +98,9 @@ class MethodNotAllowed(ApiError):
     def __init__(self, message: str, allow: list[str] | None = None) -> None:
         super().__init__(message)
         self.allow = allow or []
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Allow": ", ".join(self.allow)} if self.allow else None
 
 
 class Conflict(ApiError):

@@ -57,9 +57,10 @@ class Invoker:
         return await self.invoke(fn, request, trigger, event=event)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
-                     event: dict[str, Any] | None = None) -> Invocation:
+                     event: dict[str, Any] | None = None, tool: dict[str, Any] | None = None) -> Invocation:
         """Run one invocation and log it. With `event` (a non-HTTP trigger's), the function's style
-        decides whether its handler gets that event or `request`, the POST that carries it."""
+        decides whether its handler gets that event or `request`, the POST that carries it. `tool`
+        (an agent tool call's caller and input) is kept with the log entry."""
         version = fn.current
         spec = version.spec
         n = next(self._ids)
@@ -91,7 +92,7 @@ class Invoker:
                 inv.status, inv.headers, inv.body = answer.response
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
-                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console))
+                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, tool))
         return inv
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .agents.action import ActionRunner
+from .agents.approvals import Approvals
 from .api.auth import Auth
 from .clock import Clock
 from .config import Config
@@ -14,7 +16,7 @@ from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.base import TriggerService
 
-__all__ = ["AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME", "TRIGGER_SERVICES"]
+__all__ = ["ACTIONS", "APPROVALS", "AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME", "TRIGGER_SERVICES"]
 
 CONFIG = web.AppKey("CONFIG", Config)
 CLOCK = web.AppKey("CLOCK", Clock)
@@ -26,3 +28,5 @@ INVOKER = web.AppKey("INVOKER", Invoker)
 LOADER = web.AppKey("LOADER", FolderLoader)
 """Present only when a functions folder is served."""
 TRIGGER_SERVICES = web.AppKey("TRIGGER_SERVICES", list[TriggerService])
+APPROVALS = web.AppKey("APPROVALS", Approvals)
+ACTIONS = web.AppKey("ACTIONS", ActionRunner)

@@ -31,6 +31,8 @@ class LogEntry:
     memory_mb: float
     error: str | None
     console: list[tuple[str, str, float]] = field(default_factory=list)
+    tool: dict[str, Any] | None = None
+    """An agent tool call's `{caller, input, approval_id?}`."""
 
     @property
     def failed(self) -> bool:
@@ -41,7 +43,7 @@ class LogEntry:
         return [{"level": lv, "message": msg, "timestamp": iso(ts)} for lv, msg, ts in console]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "function": self.function,
             "trigger": self.trigger,
@@ -54,6 +56,9 @@ class LogEntry:
             "error": self.error,
             "consoleLogs": self.format_console(self.console),
         }
+        if self.tool is not None:
+            out["tool"] = self.tool
+        return out
 
 
 Listener = Callable[[LogEntry], None]

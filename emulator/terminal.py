@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 import orjson
 
+from .agents.approvals import Approval
 from .clock import iso
-from .keys import CLOCK, LOGS, REGISTRY, TRIGGER_SERVICES
+from .keys import APPROVALS, CLOCK, LOGS, REGISTRY, TRIGGER_SERVICES
 from .logstore import LogEntry
 from .triggers.cron import next_fire_text
 from .triggers.s3_upload import s3_service
@@ -77,6 +78,7 @@ class Terminal:
         else:
             self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
         server.app[LOGS].listeners.append(self.invocation)
+        server.app[APPROVALS].listeners.append(self.approval)
         self._flush()
 
     def invocation(self, entry: LogEntry) -> None:
@@ -93,6 +95,17 @@ class Terminal:
         self._write(line)
         for level, message, _ in entry.console:
             self._write(f"    [{level}] {message}")
+
+    def approval(self, held: Approval) -> None:
+        """A read_write tool call waiting for a decision, and the command that decides it."""
+        if self.json_lines:
+            self._write(orjson.dumps({"event": "approval", **held.to_json()}).decode())
+            return
+        text = orjson.dumps(held.input).decode()
+        if len(text) > 200:
+            text = text[:197] + "..."
+        self._write(f"{self._style('approval', fg='yellow')}  {held.id}  {held.app_id}/{held.function}  "
+                    f"{held.caller}  input {text}  (fnemu approvals approve|reject {held.id})")
 
     async def open(self) -> None:
         """Write through a non-blocking pipe transport when stdout is a pipe or a terminal: a

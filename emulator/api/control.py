@@ -11,9 +11,10 @@ from aiohttp import web
 from .. import __version__
 from ..clock import iso, parse_iso
 from ..errors import BadRequest
-from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGER_SERVICES
+from ..keys import APPROVALS, AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGER_SERVICES
 from ..triggers.cron import CronService, Fire
 from ..triggers.s3_upload import s3_service
+from .auth import ALGORITHM, ISSUER
 from .body import json_response, read_json
 from .functions import envelope
 
@@ -34,18 +35,35 @@ async def openapi(request: web.Request) -> web.Response:
     return web.Response(body=_OPENAPI.read_bytes(), content_type="application/yaml")
 
 
+_TOKEN_FIELDS = ("sub", "claims", "ttl", "expiresIn")
+
+
 @routes.post("/_emu/tokens")
 async def issue_token(request: web.Request) -> web.Response:
+    """An end-user JWT; `ttl` (seconds, default 3600) or its older name `expiresIn`, not both."""
     auth = request.app[AUTH]
     auth.require_developer(request.headers.get("Authorization"))
     body = await read_json(request)
     if not isinstance(body, dict):
-        raise BadRequest("body: must be a JSON object {sub, claims, expiresIn}", "body")
+        raise BadRequest("body: must be a JSON object {sub, claims, ttl}", "body")
     for key in body:
-        if key not in ("sub", "claims", "expiresIn"):
-            raise BadRequest(f"{key}: unknown field; allowed: sub, claims, expiresIn", key)
-    token = auth.issue(body.get("sub"), body.get("claims"), body.get("expiresIn", 3600))
+        if key not in _TOKEN_FIELDS:
+            raise BadRequest(f"{key}: unknown field; allowed: sub, claims, ttl (or expiresIn)", key)
+    if "ttl" in body and "expiresIn" in body:
+        raise BadRequest("expiresIn: the older name of ttl; give one of them", "expiresIn")
+    ttl_field = "expiresIn" if "expiresIn" in body else "ttl"
+    token = auth.issue(body.get("sub"), body.get("claims"), body.get(ttl_field, 3600), ttl_field)
     return json_response({"token": token})
+
+
+@routes.get("/_emu/auth")
+async def auth_info(request: web.Request) -> web.Response:
+    """How end-user tokens are signed: public, but the secret only to the developer token."""
+    auth = request.app[AUTH]
+    info = {"issuer": ISSUER, "algorithm": ALGORITHM}
+    if auth.caller(request.headers.get("Authorization")) == "developer":
+        info["secret"] = auth.secret
+    return json_response(info)
 
 
 @routes.post("/_emu/reset")
@@ -57,6 +75,7 @@ async def reset(request: web.Request) -> web.Response:
     for fn in request.app[REGISTRY].all():
         fn.log = request.app[LOGS].open(fn.app_id, fn.name)
     request.app[CLOCK].reset()
+    request.app[APPROVALS].clear()
     loader = request.app.get(LOADER)
     if loader is not None:
         await loader.load_all()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..errors import NotFound, Unauthorized
-from ..events.request import HttpRequest
+from ..errors import NotFound
+from ..events.request import CLAIMS_HEADER, HttpRequest
 from ..invoke import Invocation
 from ..keys import AUTH, INVOKER, REGISTRY
 from .body import json_response
@@ -14,6 +14,7 @@ from .body import json_response
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+_CLAIMS = CLAIMS_HEADER.lower()
 
 _PUBLIC_MESSAGES = {
     "function_error": "the function raised an error; its log entry has the details",
@@ -32,9 +33,10 @@ async def call_function(request: web.Request) -> web.StreamResponse:
     route = fn.current.spec.route
     if route is None:
         raise NotFound(f"function {name!r} has no http trigger", "name")
-    if route.auth_required and request.app[AUTH].caller(request.headers.get("Authorization")) == "anonymous":
-        raise Unauthorized("this function's http trigger needs auth: send Authorization: Bearer <developer "
-                           "token or end-user token>")
+    identity = request.app[AUTH].identify(request.headers.get("Authorization"))
+    if route.auth_required and identity.kind == "anonymous":
+        raise identity.unauthorized("this function's http trigger needs the developer token or a valid "
+                                    "end-user token")
     rest = "/" + request.match_info.get("rest", "")
     resource, params = route.match(request.method, rest)
     req = HttpRequest(
@@ -43,12 +45,13 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         full_path=request.path,
         query=tuple(request.query.items()),
         raw_query=request.rel_url.raw_query_string,
-        headers=tuple((k, _text(v)) for k, v in request.headers.items()),
+        headers=tuple((k, _text(v)) for k, v in request.headers.items() if k.lower() != _CLAIMS),
         body=await request.read(),
         source_ip=request.remote or "127.0.0.1",
         host=request.host,
         resource=resource,
         path_params=params,
+        claims=identity.claims,
     )
     return respond(await request.app[INVOKER].invoke(fn, req, "http"))
 

@@ -11,12 +11,12 @@ from ..errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTo
 from ..keys import CONFIG
 from .body import json_response
 
-__all__ = ["error_middleware"]
+__all__ = ["error_middleware", "from_http_exception"]
 
 _log = logging.getLogger("fnemu.api")
 
 
-def _from_http_exception(exc: web.HTTPException, request: web.Request) -> ApiError | None:
+def from_http_exception(exc: web.HTTPException, request: web.Request) -> ApiError | None:
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         limit = request.app[CONFIG].max_body_bytes
         return PayloadTooLarge(f"body: larger than the limit of {limit} bytes (--max-body-mb)", "body")
@@ -33,17 +33,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        headers = None
-        if isinstance(exc, MethodNotAllowed) and exc.allow:
-            headers = {"Allow": ", ".join(exc.allow)}
-        return json_response(exc.to_json(), exc.status, headers)
+        return json_response(exc.to_json(), exc.status, exc.headers())
     except web.RequestPayloadError:
         error = BadRequest("body: could not be read; it does not match its Content-Encoding", "body")
         response = json_response(error.to_json(), error.status)
         response.force_close()  # the connection cannot be read past a broken body
         return response
     except web.HTTPException as exc:
-        error = _from_http_exception(exc, request)
+        error = from_http_exception(exc, request)
         if error is None:
             raise
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None

@@ -25,6 +25,15 @@ from .group import cli
 __all__ = ["start_command"]
 
 
+def _secret_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from ..api.auth import secret_problem
+
+    problem = None if value is None else secret_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
 def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         parse_clock(value)
@@ -38,6 +47,9 @@ def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Port; 0 picks a free one.")
 @click.option("--token", default=None, help="Developer token [env FNEMU_TOKEN; default fnemu-dev-token].")
+@click.option("--jwt-secret", envvar="FNEMU_JWT_SECRET", default=None, callback=_secret_option,
+              help="Secret that signs end-user tokens (HS256, at least 32 bytes) [env FNEMU_JWT_SECRET; "
+                   "default: random per start, shown by GET /_emu/auth].")
 @click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, help="App the functions folder loads into.")
 @click.option("--max-log-entries", default=DEFAULT_MAX_LOG_ENTRIES, show_default=True,
               type=click.IntRange(1, 1_000_000), help="Log entries kept per function.")
@@ -57,7 +69,7 @@ def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str
                    "clock moves only with `fnemu clock advance`.")
 @click.option("--s3-port", default=0, show_default=True, type=click.IntRange(0, 65535),
               help="Port of the fake S3 on 127.0.0.1 (started when a function needs it); 0 picks a free one.")
-def start_command(host: str, port: int, token: str | None, app_id: str, max_log_entries: int,
+def start_command(host: str, port: int, token: str | None, jwt_secret: str | None, app_id: str, max_log_entries: int,
                   max_body_mb: float, functions_dir: Path | None, no_watch: bool,
                   max_workers_per_function: int, python: str | None, node: str | None,
                   log_format: str, clock: str, s3_port: int) -> None:
@@ -71,7 +83,7 @@ def start_command(host: str, port: int, token: str | None, app_id: str, max_log_
         functions_dir = Path("functions") if Path("functions").is_dir() else None
     elif not functions_dir.is_dir():
         raise click.BadParameter(f"{functions_dir} is not a folder", param_hint="--functions-dir")
-    fields = dict(host=host, port=port, token=token or default_token(), app_id=app_id,
+    fields = dict(host=host, port=port, token=token or default_token(), jwt_secret=jwt_secret, app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
                   max_workers_per_function=max_workers_per_function, clock=clock, s3_port=s3_port)

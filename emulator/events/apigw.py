@@ -57,7 +57,8 @@ def _domain_prefix(host: str) -> str:
 
 def event_v1(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> dict[str, Any]:
     """REST API (v1) proxy event, every field AWS sends: absent values are null, and
-    `authorizer` is `{"claims": null, "scopes": null}` when no authorizer ran."""
+    `authorizer` is `{"claims": null, "scopes": null}` when no authorizer ran; its `claims` are
+    the end-user token's verified claims (a Cognito user pool authorizer's place)."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for key, value in req.headers:
@@ -110,7 +111,7 @@ def event_v1(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> d
                 "userAgent": user_agent,
                 "userArn": None,
             },
-            "authorizer": {"claims": None, "scopes": None},
+            "authorizer": {"claims": None if req.claims is None else dict(req.claims), "scopes": None},
         },
         "body": body,
         "isBase64Encoded": b64,
@@ -120,7 +121,9 @@ def event_v1(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> d
 def event_v2(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> dict[str, Any]:
     """HTTP API (v2) proxy event: lower-case headers joined by commas, cookies apart; keys the
     request has no value for (`cookies`, `queryStringParameters`, `pathParameters`, `body`) are
-    left out, as AWS leaves them out. `requestContext.path` (the full path) is fnemu's own."""
+    left out, as AWS leaves them out. `requestContext.path` (the full path) is fnemu's own. An
+    end-user token's verified claims are `requestContext.authorizer.jwt.claims`, as a JWT
+    authorizer puts them (`scopes` null: fnemu routes require none)."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for key, value in req.headers:
@@ -161,6 +164,8 @@ def event_v2(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> d
         },
         "isBase64Encoded": b64,
     }
+    if req.claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": dict(req.claims), "scopes": None}}
     if cookies:
         event["cookies"] = cookies
     if query:

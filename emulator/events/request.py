@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["HttpRequest", "is_text"]
+import orjson
+
+__all__ = ["CLAIMS_HEADER", "HttpRequest", "is_text", "json_post"]
+
+CLAIMS_HEADER = "X-Fnemu-Claims"
+"""Where the verified claims of an end-user token reach styles without an authorizer of their own
+(CONTRACT §2); a caller's own header of that name never reaches a function."""
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
                "application/x-www-form-urlencoded", "application/graphql", "application/x-ndjson")
@@ -25,6 +33,8 @@ class HttpRequest:
     host: str
     resource: str | None = None
     path_params: dict[str, str] | None = None
+    claims: Mapping[str, Any] | None = None
+    """The verified claims of the caller's end-user token; each style puts them where its platform does."""
 
     def header(self, name: str) -> str | None:
         lname = name.lower()
@@ -32,6 +42,24 @@ class HttpRequest:
             if key.lower() == lname:
                 return value
         return None
+
+
+def json_post(body: Any, *, host: str, full_path: str, headers: tuple[tuple[str, str], ...] = (),
+              claims: Mapping[str, Any] | None = None) -> HttpRequest:
+    """A `POST /` whose JSON body is `body`: what a function gets from a trigger, a tool call or
+    the action."""
+    return HttpRequest(
+        method="POST",
+        path="/",
+        full_path=full_path,
+        query=(),
+        raw_query="",
+        headers=(("Host", host), ("Content-Type", "application/json"), *headers),
+        body=orjson.dumps(body),
+        source_ip="127.0.0.1",
+        host=host,
+        claims=claims,
+    )
 
 
 def is_text(body: bytes, content_type: str | None) -> bool:

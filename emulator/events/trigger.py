@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from .request import HttpRequest
+from .request import HttpRequest, json_post
 
 __all__ = ["TRIGGER_HEADER", "trigger_request"]
 
@@ -15,14 +13,4 @@ TRIGGER_HEADER = "X-Fnemu-Trigger"
 
 
 def trigger_request(trigger: str, event: Any, *, host: str, full_path: str) -> HttpRequest:
-    return HttpRequest(
-        method="POST",
-        path="/",
-        full_path=full_path,
-        query=(),
-        raw_query="",
-        headers=(("Host", host), ("Content-Type", "application/json"), (TRIGGER_HEADER, trigger)),
-        body=orjson.dumps(event),
-        source_ip="127.0.0.1",
-        host=host,
-    )
+    return json_post(event, host=host, full_path=full_path, headers=((TRIGGER_HEADER, trigger),))

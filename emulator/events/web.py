@@ -8,13 +8,14 @@ These styles need the raw request, not an API Gateway event; the bytes travel as
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from .request import HttpRequest
+from .request import CLAIMS_HEADER, HttpRequest
 
-__all__ = ["request_event", "response_from_reply"]
+__all__ = ["claims_header", "request_event", "response_from_reply"]
 
 _PREFIX_HEADER = "X-Forwarded-Prefix"
 _PATH_SAFE = "/:@!$&'()*+,;=~"
@@ -39,14 +40,21 @@ def request_event(req: HttpRequest, *, path: str | None = None) -> dict[str, Any
     """`{method, url, headers, body}`: the URL is `http://HOST/rest?query` (or `path` instead of
     the rest, for a platform that shows its own), with the prefix in X-Forwarded-Prefix; `body`
     is base64, or None when empty (the Node bootstrap drops it for GET/HEAD: a Web Request
-    refuses one)."""
+    refuses one). An end-user token's verified claims travel as JSON in X-Fnemu-Claims."""
     url = f"http://{req.host}{quote(req.path if path is None else path, safe=_PATH_SAFE)}"
     if req.raw_query:
         url += f"?{req.raw_query}"
     headers = [[k, _byte_string(v)] for k, v in req.headers if k.lower() != "x-forwarded-prefix"]
     headers.append([_PREFIX_HEADER, _prefix(req)])
+    if req.claims is not None:
+        headers.append([CLAIMS_HEADER, claims_header(req)])
     body = base64.b64encode(req.body).decode("ascii") if req.body else None
     return {"method": req.method, "url": url, "headers": headers, "body": body}
+
+
+def claims_header(req: HttpRequest) -> str:
+    """The claims as ASCII JSON: a header value survives every runtime's header parsing."""
+    return json.dumps(req.claims, separators=(",", ":"))
 
 
 def response_from_reply(reply: Mapping[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
