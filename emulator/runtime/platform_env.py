@@ -12,9 +12,10 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .. import __version__
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
-__all__ = ["Platform", "lambda_vars", "platform_env"]
+__all__ = ["Platform", "cgi_vars", "lambda_vars", "platform_env"]
 
 _BASE = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -54,6 +55,15 @@ def lambda_vars(p: Platform) -> dict[str, str]:
         "AWS_DEFAULT_REGION": p.region,
         "LAMBDA_TASK_ROOT": p.code_dir,
         "_HANDLER": p.handler,
+    }
+
+
+def cgi_vars(p: Platform) -> dict[str, str]:
+    """The meta-variables that are the same for every request (RFC 3875 §4.1.4, §4.1.17); the
+    per-request ones are events/cgi.py's."""
+    return {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": f"fnemu/{__version__}",
     }
 
 

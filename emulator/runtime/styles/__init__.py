@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .base import Call, Launch, MalformedResponse, Response, Style
+from .cgi import CgiStyle
 from .lambda_ import LambdaStyle
 from .web import WebStyle
 
@@ -17,4 +18,5 @@ __all__ = ["STYLES", "Call", "Launch", "MalformedResponse", "Response", "Style"]
 STYLES: Mapping[str, Style] = {style.name: style for style in (
     WebStyle(),
     LambdaStyle(),
+    CgiStyle(),
 )}
