@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import threading
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.helpers import fixture_code, wait_until
 
-from .procs import gone
+from .procs import descendants, gone
 
 PY = fixture_code("cgi/script.py")
 NODE = fixture_code("cgi/script.mjs")
@@ -77,8 +83,6 @@ def test_past_the_timeout_is_504_and_the_script_and_its_children_are_killed(fnem
     assert r.status_code == 504
     entry = fnemu.logs("cgi", limit=1)[0]
     assert entry["error"] == "timed out after 500 ms"
-    import json
-
     child = json.loads(entry["consoleLogs"][0]["message"])["child"]
     wait_until(lambda: gone(child), message="the script's child to die with the worker")
     assert fnemu.call("cgi").status_code == 200
@@ -124,3 +128,36 @@ def test_a_node_script_past_its_heap_limit_is_500(fnemu: Any) -> None:
     assert entry["error"] == "memory limit exceeded (64 MB): JavaScript heap out of memory"
     assert entry["memory_mb"] > 50
     assert fnemu.call("cgi").status_code == 201
+
+
+def test_a_running_script_does_not_outlive_the_emulator_killed_with_sigkill(
+        fnemu_process: tuple[subprocess.Popen[str], httpx.Client]) -> None:
+    """The runner dies with the emulator and the script with the runner (PDEATHSIG both)."""
+    proc, client = fnemu_process
+    client.post("/v1/local/functions", json={"name": "cgi", "code": PY, "runtime": "cgi", "language": "python",
+                                             "timeoutMs": 60_000}).raise_for_status()
+    threading.Thread(target=_call_quietly, args=(client, "/v1/local/fn/cgi?do=hang"), daemon=True).start()
+    started = wait_until(lambda: len(found := descendants(proc.pid)) >= 3 and found,
+                         message="the runner, the script and its child")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    runner_and_script = {pid for pid in started if not _is_sleep(pid)}
+    assert len(runner_and_script) == 2
+    wait_until(lambda: all(gone(pid) for pid in runner_and_script), message="the runner and the script to stop")
+    for pid in started - runner_and_script:  # the script's own child is reparented, as any orphan
+        os.kill(pid, signal.SIGKILL)
+
+
+def _call_quietly(client: httpx.Client, url: str) -> None:
+    try:
+        client.get(url, timeout=60)
+    except httpx.HTTPError:
+        pass
+
+
+def _is_sleep(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip() == "sleep"
+    except OSError:
+        return False
