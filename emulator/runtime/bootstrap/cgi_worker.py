@@ -254,10 +254,22 @@ def _children():
     return found
 
 
+def _has_children():
+    """Whether any child is still running (the ones that ended are reaped on the way): a cheap
+    look before the /proc scan, as most scripts leave nothing behind."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+
+
 def _kill_leftovers():
     """Kill and reap what the script left running; their own orphans come here in turn."""
     for _ in range(100):
-        children = _children()
+        children = _children() if _has_children() else []
         if not children:
             return
         for pid in children:
