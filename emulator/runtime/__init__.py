@@ -17,6 +17,7 @@ from ..clock import Clock
 from ..config import Config
 from ..errors import DeployError
 from ..events.request import HttpRequest
+from . import requirements
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
 from .styles import STYLES, Call, MalformedResponse, Response
@@ -48,7 +49,11 @@ class Runtime:
         self._ids = itertools.count(1)
 
     async def prepare(self, version: FunctionVersion) -> None:
-        """Start the version's first worker: a deploy is refused (400) if its code does not load."""
+        """Start the version's first worker: a deploy is refused (400) if its style's library is
+        missing or its code does not load."""
+        style = STYLES.get(version.spec.runtime)
+        if style is not None and style.requires is not None:
+            await requirements.check(style.name, style.requires, self._config.python)
         try:
             await self._pool(version).warm()
         except LoadError as exc:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import __version__
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
-__all__ = ["Platform", "cgi_vars", "lambda_vars", "platform_env"]
+__all__ = ["Platform", "azure_vars", "cgi_vars", "gcf_vars", "lambda_vars", "platform_env"]
 
 _BASE = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -55,6 +55,32 @@ def lambda_vars(p: Platform) -> dict[str, str]:
         "AWS_DEFAULT_REGION": p.region,
         "LAMBDA_TASK_ROOT": p.code_dir,
         "_HANDLER": p.handler,
+    }
+
+
+def gcf_vars(p: Platform) -> dict[str, str]:
+    """Google Cloud Functions (2nd gen, on Cloud Run) and its Functions Framework: the service is
+    the function, FUNCTION_TARGET its entry point."""
+    return {
+        "FUNCTION_TARGET": p.handler,
+        "FUNCTION_SIGNATURE_TYPE": "http",
+        "K_SERVICE": p.name,
+        "K_REVISION": f"{p.name}-{p.number:05d}",
+        "K_CONFIGURATION": p.name,
+        "PORT": "8080",
+    }
+
+
+def azure_vars(p: Platform) -> dict[str, str]:
+    """Azure Functions' Python worker on a local Functions host (`func start`): the site is the
+    function app, here the function."""
+    return {
+        "FUNCTIONS_WORKER_RUNTIME": "python",
+        "FUNCTIONS_WORKER_RUNTIME_VERSION": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "FUNCTIONS_EXTENSION_VERSION": "~4",
+        "AZURE_FUNCTIONS_ENVIRONMENT": "Development",
+        "WEBSITE_SITE_NAME": p.name,
+        "AzureWebJobsScriptRoot": p.code_dir,
     }
 
 

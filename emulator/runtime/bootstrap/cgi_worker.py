@@ -35,8 +35,6 @@ _SAMPLE_SECONDS = 0.005
 """How often the script's peak RSS is read while it runs."""
 _MAX_LOCAL_REDIRECTS = 10
 _READ_SIZE = 65536
-_DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection"}
-"""fnemu frames the response itself: a script's own framing headers are never passed on."""
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEAP_OOM = b"JavaScript heap out of memory"
 _PR_SET_PDEATHSIG = 1
@@ -332,9 +330,7 @@ def parse_response(out):
                 raise ScriptFailed(f"bad CGI response: Status must be a 3-digit code and a reason "
                                    f"(Status: 404 Not Found), not {value[:100]!r}")
             status = int(m.group(1))
-        elif lname in _DROPPED_HEADERS:
-            continue
-        else:
+        else:  # framing headers (Content-Length) are dropped by the emulator, which frames itself
             if lname == "location":
                 location = value
             headers.append((name, value))

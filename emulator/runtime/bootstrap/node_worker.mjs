@@ -235,9 +235,6 @@ const lambdaFields = {
   logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
 };
 
-// The body travels whole and fnemu frames the HTTP response itself.
-const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
-
 async function callWeb(handler, event) {
   const init = { method: event.method, headers: event.headers };
   if (event.body !== null && event.method !== 'GET' && event.method !== 'HEAD') {
@@ -254,8 +251,7 @@ async function callWeb(handler, event) {
   for (const outcome of await Promise.allSettled(pending)) {
     if (outcome.status === 'rejected') console.error('waitUntil:', outcome.reason);
   }
-  const headers = [...response.headers].filter(([name]) => !FRAMING.has(name));
-  return { status: response.status, headers, body };
+  return { status: response.status, headers: [...response.headers], body };
 }
 
 function callLambda(handler, message) {

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .azure import AzureStyle
 from .base import Call, Launch, MalformedResponse, Response, Style
 from .cgi import CgiStyle
+from .gcf import GcfStyle
 from .lambda_ import LambdaStyle
 from .web import WebStyle
 
@@ -18,5 +20,7 @@ __all__ = ["STYLES", "Call", "Launch", "MalformedResponse", "Response", "Style"]
 STYLES: Mapping[str, Style] = {style.name: style for style in (
     WebStyle(),
     LambdaStyle(),
+    GcfStyle(),
+    AzureStyle(),
     CgiStyle(),
 )}

@@ -16,6 +16,7 @@ from ...config import Config
 from ...events.apigw import MalformedResponse, Response
 from ...events.request import HttpRequest
 from ..platform_env import Platform
+from ..requirements import Requirement
 
 if TYPE_CHECKING:
     from ...registry.registry import FunctionVersion
@@ -51,6 +52,9 @@ class Style(Protocol):
     file_stems: Mapping[str, str]
     """Per language, the name (without suffix) the platform gives the code file:
     `lambda_function`, `index`, `main`, `__init__`."""
+    requires: Requirement | None
+    """The library the style's bootstrap needs in the functions' interpreter, checked at deploy."""
+
     def launch(self, version: FunctionVersion, config: Config) -> Launch: ...
 
     def platform_vars(self, p: Platform) -> dict[str, str]:

@@ -18,6 +18,7 @@ from ...events.cgi import request_event
 from ...events.web import response_from_reply
 from ..interpreters import BOOTSTRAP, node_command
 from ..platform_env import Platform, cgi_vars
+from ..requirements import Requirement
 from .base import Call, Launch, MalformedResponse, Response
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class CgiStyle:
     name = "cgi"
     languages = frozenset({"python", "node"})
     file_stems: Mapping[str, str] = {"python": "index", "node": "index"}
+    requires: Requirement | None = None
 
     def launch(self, version: FunctionVersion, config: Config) -> Launch:
         """argv: the runner, then how it runs the script (`python`, `node` or `exec`: the memory

@@ -12,6 +12,7 @@ from ...config import Config
 from ...events.apigw import event_v1, event_v2, response_from_result
 from ..interpreters import node_worker, python_worker
 from ..platform_env import Platform, lambda_vars
+from ..requirements import Requirement
 from .base import Call, Launch, Response
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ _JSON = [("Content-Type", "application/json")]
 class LambdaStyle:
     name = "lambda"
     languages = frozenset({"python", "node"})
+    requires: Requirement | None = None
     file_stems: Mapping[str, str] = {"python": "lambda_function", "node": "index"}
 
     def launch(self, version: FunctionVersion, config: Config) -> Launch:

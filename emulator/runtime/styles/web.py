@@ -10,6 +10,7 @@ from ...config import Config
 from ...events.web import request_event, response_from_reply
 from ..interpreters import node_worker
 from ..platform_env import Platform
+from ..requirements import Requirement
 from .base import Call, Launch, Response
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ __all__ = ["WebStyle"]
 class WebStyle:
     name = "web"
     languages = frozenset({"node"})
+    requires: Requirement | None = None
     file_stems: Mapping[str, str] = {"node": "index"}
 
     def launch(self, version: FunctionVersion, config: Config) -> Launch:
