@@ -20,8 +20,8 @@ ENV = {"SWML_BASIC_AUTH_USER": "agent", "SWML_BASIC_AUTH_PASSWORD": "s3cret",
 BASIC = "Basic " + base64.b64encode(b"agent:s3cret").decode()
 
 
-def _deploy(fnemu: Any) -> None:
-    fnemu.deploy("agent", fixture_code("cgi/agent.py"), runtime="cgi", language="python", envVars=ENV,
+def _deploy(fnemu: Any, env: dict[str, str] = ENV) -> None:
+    fnemu.deploy("agent", fixture_code("seed_001/cgi_agent.py"), runtime="cgi", language="python", envVars=env,
                  triggers=[{"type": "http", "config": {"auth": "none"}}])
 
 
@@ -59,3 +59,18 @@ def test_wrong_or_missing_credentials_get_the_agents_own_401(fnemu: Any) -> None
     assert r.headers["www-authenticate"] == 'Basic realm="SignalWire Agent"'
     wrong = "Basic " + base64.b64encode(b"agent:nope").decode()
     assert fnemu.call("agent", "GET", "/", headers={"Authorization": wrong}, auth=False).status_code == 401
+
+
+def test_without_a_shared_secret_each_run_signs_with_its_own(fnemu: Any) -> None:
+    """Once per request, by definition: the run that checks the tool's token is not the one that
+    signed it, so without SIGNALWIRE_SWAIG_SECRET the SDK refuses the token (a warm handler
+    would accept it)."""
+    _deploy(fnemu, {k: v for k, v in ENV.items() if k != "SIGNALWIRE_SWAIG_SECRET"})
+    swml = fnemu.call("agent", "POST", "/", json={"call": {"call_id": "call-1"}}, headers={"Authorization": BASIC},
+                      auth=False).json()
+    ai = next(verb["ai"] for verb in swml["sections"]["main"] if "ai" in verb)
+    hook = urlsplit(ai["SWAIG"]["functions"][0]["web_hook_url"])
+    call = {"function": "say_hello", "call_id": "call-1", "argument": {"parsed": [{}], "raw": "{}"}}
+    answer = fnemu.call("agent", "POST", f"{hook.path.removeprefix('/v1/local/fn/agent')}?{hook.query}",
+                        json=call, headers={"Authorization": BASIC}, auth=False)
+    assert "token for this function is invalid" in answer.json()["response"]
