@@ -32,6 +32,7 @@ def _deploy(fnemu: Any, code: str = PY, **fields: Any) -> None:
     ("no_headers", "header line 1 is not `Name: value`: 'just some text'"),
     ("nothing", "the script wrote nothing to stdout"),
     ("bad_status", "Status must be a 3-digit code"),
+    ("nph", "'HTTP/1.1 200 OK' is a status line, which only non-parsed-header (NPH) scripts write"),
 ])
 def test_a_failed_script_is_a_502_with_a_clear_error(fnemu: Any, do: str, error: str) -> None:
     _deploy(fnemu)
@@ -40,6 +41,12 @@ def test_a_failed_script_is_a_502_with_a_clear_error(fnemu: Any, do: str, error:
     entry = fnemu.logs("cgi")[0]
     assert entry["status_code"] == 502 and error in entry["error"]
     assert fnemu.call("cgi").status_code == 200  # the next request is fine
+
+
+def test_an_endless_response_is_cut_at_the_memory_limit(fnemu: Any) -> None:
+    _deploy(fnemu, memoryLimitMb=64)
+    assert fnemu.call("cgi", "GET", "/?do=endless").status_code == 502
+    assert "the script's response passed 64 MB (its memoryLimitMb)" in fnemu.logs("cgi")[0]["error"]
 
 
 def test_a_crash_keeps_what_the_script_wrote_to_stderr(fnemu: Any) -> None:

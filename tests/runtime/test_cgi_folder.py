@@ -69,3 +69,13 @@ def test_a_script_that_cannot_run_says_why(folder: Path, make_emulator: Any, cap
     wait_until(lambda: any(error in r.getMessage() for r in caplog.records), message="the start-up error")
     assert emu.call("shell").status_code == 500
     assert error in emu.logs("shell")[0]["error"]
+
+
+def test_a_shebang_naming_a_missing_interpreter_is_a_502_that_says_so(folder: Path, make_emulator: Any) -> None:
+    shell = folder / "shell.cgi"
+    shell.write_text("#!/usr/bin/no-such-interpreter\necho hi\n")
+    shell.chmod(0o755)
+    emu = make_emulator(functions_dir=folder)
+    assert emu.call("shell").status_code == 502
+    assert "could not start" in emu.logs("shell")[0]["error"]
+    assert "is the interpreter its shebang names installed?" in emu.logs("shell")[0]["error"]

@@ -71,6 +71,9 @@ class Script:
         self._libc = libc
         # A Python script's interpreter maps about what this one does now; the limit is on top
         self._as_limit = (_vm_kb(b"VmSize:") + memory_mb * 1024) * 1024 if kind == "python" and memory_mb else 0
+        self._memory_mb = memory_mb
+        self._max_out = (memory_mb << 20) or None
+        """A response is held here whole: it may not outgrow the function's memory."""
 
     def check(self):
         """What keeps the script from running at all: (message, line) or None."""
@@ -111,9 +114,14 @@ class Script:
 
     def run(self, env, body):
         """Run the script once: (exit code, stdout, peak RSS in kB). The stderr lines go to the
-        console as they come; OutOfMemory if the script's runtime ran out of its allowance."""
-        proc = subprocess.Popen(self.command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=self._preexec)
+        console as they come; OutOfMemory if the script's runtime ran out of its allowance,
+        ScriptFailed if it could not start or its response outgrew the function's memory."""
+        try:
+            proc = subprocess.Popen(self.command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, preexec_fn=self._preexec)
+        except OSError as exc:
+            raise ScriptFailed(f"could not start {self.command[0]}: {exc.strerror} (is the interpreter "
+                               "its shebang names installed?)") from None
         pidfd = os.pidfd_open(proc.pid)
         try:
             status_fd = os.open(f"/proc/{proc.pid}/status", os.O_RDONLY)
@@ -134,6 +142,7 @@ class Script:
         sel.register(pidfd, selectors.EVENT_READ, "exit")
         peak_kb = _peak(status_fd)
         code = None
+        too_large = False
         try:
             while len(sel.get_map()):
                 ready = sel.select(_SAMPLE_SECONDS if code is None else None)
@@ -166,6 +175,10 @@ class Script:
                             sel.unregister(key.fd)
                         elif what == "stdout":
                             out += data
+                            if self._max_out is not None and len(out) > self._max_out:
+                                too_large = True
+                                sel.unregister(key.fd)
+                                os.kill(proc.pid, signal.SIGKILL)
                         else:
                             stderr.feed(data)
         finally:
@@ -179,6 +192,9 @@ class Script:
                 proc.kill()
                 proc.wait()
         stderr.flush()
+        if too_large:
+            raise ScriptFailed(f"the script's response passed {self._memory_mb} MB (its memoryLimitMb); "
+                               "the script was killed")
         if code != 0 and stderr.out_of_memory():
             raise OutOfMemory(stderr.oom_detail, peak_kb)
         return code, bytes(out), peak_kb
@@ -318,6 +334,10 @@ def parse_response(out):
             name, value = headers[-1]
             headers[-1] = (name, f"{value} {text.strip()}")
             continue
+        if number == 1 and text.startswith("HTTP/"):
+            raise ScriptFailed(f"bad CGI response: {text[:100]!r} is a status line, which only "
+                               "non-parsed-header (NPH) scripts write and fnemu does not run: "
+                               "write `Status: 200 OK` instead")
         name, sep, value = text.partition(":")
         if not sep or not _TOKEN.match(name):
             raise ScriptFailed(f"bad CGI response: header line {number} is not `Name: value`: "
@@ -363,20 +383,20 @@ def serve(script, event):
     env = {**script.base_env, **event["env"]}
     body = base64.b64decode(event["body"])
     peak_kb = 0
-    for _ in range(_MAX_LOCAL_REDIRECTS + 1):
-        code, out, used_kb = script.run(env, body)
-        peak_kb = max(peak_kb, used_kb)
-        if code != 0:
-            return {"error": f"{_describe_exit(code)} (its stderr is in the console)"}, peak_kb
-        try:
+    try:
+        for _ in range(_MAX_LOCAL_REDIRECTS + 1):
+            code, out, used_kb = script.run(env, body)
+            peak_kb = max(peak_kb, used_kb)
+            if code != 0:
+                raise ScriptFailed(f"{_describe_exit(code)} (its stderr is in the console)")
             status, headers, response, location = parse_response(out)
             if location is None:
                 return {"status": status, "headers": headers,
                         "body": base64.b64encode(response).decode("ascii")}, peak_kb
             env, body = _redirected(env, location), b""
-        except ScriptFailed as exc:
-            return {"error": str(exc)}, peak_kb
-    return {"error": f"more than {_MAX_LOCAL_REDIRECTS} local redirects in a row"}, peak_kb
+        raise ScriptFailed(f"more than {_MAX_LOCAL_REDIRECTS} local redirects in a row")
+    except ScriptFailed as exc:
+        return {"error": str(exc)}, peak_kb
 
 
 def main():
