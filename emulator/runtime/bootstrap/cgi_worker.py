@@ -14,8 +14,10 @@ and what it leaves running is killed once it exits (this worker is their subreap
 The reply is `{status, headers, body}` (body base64), or `{error}` when the script exited
 non-zero, was killed or wrote no valid CGI response. A local redirect (`Location: /path`, no
 Status, RFC 3875 §6.2.2) below the function's own prefix runs the script again as a GET for that
-path. Memory: the script's peak RSS (VmHWM) is sampled while it runs; a Python script runs under
-RLIMIT_AS and a Node script under V8's heap flags, and either running out is reported as `oom`.
+path. Memory: the script's peak RSS (VmHWM of the script's process, sampled while it runs: the
+wait4 rusage would count this worker's own pages, which a forked child starts with); a Python
+script runs under RLIMIT_AS and a Node script under V8's heap flags, and either running out is
+reported as `oom`; the response, held here whole, may not outgrow memoryLimitMb.
 """
 
 import base64
