@@ -59,6 +59,8 @@ def test_a_saved_script_serves_its_new_version(folder: Path, make_emulator: Any)
 @pytest.mark.parametrize(("text", "mode", "error"), [
     (SHELL, 0o644, "shell.cgi is not executable"),
     ("echo no shebang\n", 0o755, "shell.cgi has no shebang line"),
+    ("#!/usr/bin/no-such-shell\necho hi\n", 0o755,
+     "shell.cgi: its shebang names '/usr/bin/no-such-shell', which is not an installed program"),
 ])
 def test_a_script_that_cannot_run_says_why(folder: Path, make_emulator: Any, caplog: pytest.LogCaptureFixture,
                                           text: str, mode: int, error: str) -> None:
@@ -70,12 +72,3 @@ def test_a_script_that_cannot_run_says_why(folder: Path, make_emulator: Any, cap
     assert emu.call("shell").status_code == 500
     assert error in emu.logs("shell")[0]["error"]
 
-
-def test_a_shebang_naming_a_missing_interpreter_is_a_502_that_says_so(folder: Path, make_emulator: Any) -> None:
-    shell = folder / "shell.cgi"
-    shell.write_text("#!/usr/bin/no-such-interpreter\necho hi\n")
-    shell.chmod(0o755)
-    emu = make_emulator(functions_dir=folder)
-    assert emu.call("shell").status_code == 502
-    assert "could not start" in emu.logs("shell")[0]["error"]
-    assert "is the interpreter its shebang names installed?" in emu.logs("shell")[0]["error"]
