@@ -479,7 +479,7 @@ def _azure():
             mimetype = value.mimetype
             pairs.append(["Content-Type", f"{mimetype}; charset={value.charset}" if mimetype.startswith("text/")
                           else mimetype])
-        return _raw_reply(value.status_code, pairs, value.get_body() or b"")
+        return _raw_reply(int(value.status_code), pairs, value.get_body() or b"")
 
     return call
 
