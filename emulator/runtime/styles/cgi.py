@@ -3,9 +3,9 @@ runtime/bootstrap/cgi_worker.py. A non-HTTP trigger's event arrives as a POST wh
 the event (`X-Fnemu-Trigger` names the trigger).
 
 The script runs in the runner's process group, so the worker's timeout kill covers it and whatever
-it started; the runner kills what the script left running once it exits. What runs the script: `.py` the
-emulator's Python (`--python`), `.js`/`.mjs`/`.cjs` node with the V8 heap sized to memoryLimitMb,
-anything else its own shebang (it must be executable).
+it started; the runner kills what the script left running once it exits. What runs the script:
+`.py` the emulator's Python (`--python`), `.js`/`.mjs`/`.cjs` node with the V8 heap sized to
+memoryLimitMb, anything else (a folder's `NAME.cgi`) its own shebang.
 """
 
 from __future__ import annotations
