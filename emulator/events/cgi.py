@@ -11,8 +11,8 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
-from .request import HttpRequest
-from .web import _PATH_SAFE, _prefix
+from .request import CLAIMS_HEADER, HttpRequest
+from .web import _PATH_SAFE, _prefix, claims_header
 
 __all__ = ["meta_variables", "request_event"]
 
@@ -27,7 +27,8 @@ def meta_variables(req: HttpRequest) -> dict[str, str]:
     PATH_INFO the (decoded) path below it, `/` when there is none (CONTRACT §5); CONTENT_LENGTH
     and CONTENT_TYPE are set only with a body / a Content-Type; repeated headers are joined with
     ", " as HTTP allows. The caller's Authorization reaches the script as HTTP_AUTHORIZATION
-    (CONTRACT §2), with its scheme in AUTH_TYPE."""
+    (CONTRACT §2), with its scheme in AUTH_TYPE; an end-user token's verified claims as
+    HTTP_X_FNEMU_CLAIMS (JSON) and its `sub` as REMOTE_USER."""
     server_name, _, server_port = req.host.rpartition(":")
     if not server_name or not server_port.isdigit():
         server_name, server_port = req.host, "80"
@@ -62,6 +63,10 @@ def meta_variables(req: HttpRequest) -> dict[str, str]:
     authorization = req.header("Authorization")
     if authorization:
         env["AUTH_TYPE"] = authorization.split(" ", 1)[0]
+    if req.claims is not None:
+        env["HTTP_" + CLAIMS_HEADER.upper().replace("-", "_")] = claims_header(req)
+        if isinstance(req.claims.get("sub"), str):
+            env["REMOTE_USER"] = req.claims["sub"]
     return env
 
 

@@ -55,27 +55,30 @@ def test_the_comparison_catches_a_missing_key_a_wrong_type_and_null_against_a_va
     ]
 
 
+V1_SAMPLE_REQUEST = HttpRequest(
+    method="GET", path="/my/path", full_path="/v1/local/fn/shop/my/path",
+    query=(("parameter1", "value1"), ("parameter1", "value2"), ("parameter2", "value")),
+    raw_query="parameter1=value1&parameter1=value2&parameter2=value",
+    headers=(("header1", "value1"), ("header2", "value1"), ("header2", "value2"), ("User-Agent", "user-agent")),
+    body=b"Hello from Lambda!", source_ip="127.0.0.1", host="127.0.0.1:8787", resource="/my/path")
+"""The request AWS's v1 sample describes."""
+V2_SAMPLE_REQUEST = HttpRequest(
+    method="POST", path="/my/path", full_path="/v1/local/fn/shop/my/path",
+    query=(("parameter1", "value1"), ("parameter1", "value2"), ("parameter2", "value")),
+    raw_query="parameter1=value1&parameter1=value2&parameter2=value",
+    headers=(("Header1", "value1"), ("Header2", "value1"), ("Header2", "value2"),
+             ("Cookie", "cookie1; cookie2"), ("User-Agent", "agent")),
+    body=b"Hello from Lambda", source_ip="127.0.0.1", host="127.0.0.1:8787",
+    resource="/my/{parameter1}", path_params={"parameter1": "path"})
+"""The request AWS's v2 sample describes."""
+
+
 def test_v1_event_for_the_samples_request_has_the_samples_shape() -> None:
-    req = HttpRequest(
-        method="GET", path="/my/path", full_path="/v1/local/fn/shop/my/path",
-        query=(("parameter1", "value1"), ("parameter1", "value2"), ("parameter2", "value")),
-        raw_query="parameter1=value1&parameter1=value2&parameter2=value",
-        headers=(("header1", "value1"), ("header2", "value1"), ("header2", "value2"),
-                 ("User-Agent", "user-agent")),
-        body=b"Hello from Lambda!", source_ip="127.0.0.1", host="127.0.0.1:8787", resource="/my/path")
-    assert v1_differences(event_v1(req, request_id="r", app_id="local", now=NOW)) == []
+    assert v1_differences(event_v1(V1_SAMPLE_REQUEST, request_id="r", app_id="local", now=NOW)) == []
 
 
 def test_v2_event_for_the_samples_request_has_the_samples_shape() -> None:
-    req = HttpRequest(
-        method="POST", path="/my/path", full_path="/v1/local/fn/shop/my/path",
-        query=(("parameter1", "value1"), ("parameter1", "value2"), ("parameter2", "value")),
-        raw_query="parameter1=value1&parameter1=value2&parameter2=value",
-        headers=(("Header1", "value1"), ("Header2", "value1"), ("Header2", "value2"),
-                 ("Cookie", "cookie1; cookie2"), ("User-Agent", "agent")),
-        body=b"Hello from Lambda", source_ip="127.0.0.1", host="127.0.0.1:8787",
-        resource="/my/{parameter1}", path_params={"parameter1": "path"})
-    assert v2_differences(event_v2(req, request_id="r", app_id="local", now=NOW)) == []
+    assert v2_differences(event_v2(V2_SAMPLE_REQUEST, request_id="r", app_id="local", now=NOW)) == []
 
 
 def test_v2_stage_is_default_so_http_api_routers_keep_the_path() -> None:
