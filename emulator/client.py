@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import orjson
@@ -55,7 +55,7 @@ class Client:
             return response.text
 
     @staticmethod
-    def _raise_for(response: httpx.Response) -> None:
+    def _raise_for(response: httpx.Response) -> NoReturn:
         try:
             body = response.json()
         except ValueError:
@@ -122,8 +122,52 @@ class Client:
         return result
 
     def user_token(self, sub: str, **claims: Any) -> str:
-        token: str = self.api("POST", "/_emu/tokens", json={"sub": sub, "claims": claims})["token"]
+        return self.create_token(sub, claims)
+
+    def create_token(self, sub: str, claims: dict[str, Any], ttl: int | None = None) -> str:
+        """An end-user JWT for `sub` with `claims` at its top level, valid `ttl` seconds (default 3600)."""
+        body: dict[str, Any] = {"sub": sub, "claims": claims}
+        if ttl is not None:
+            body["ttl"] = ttl
+        token: str = self.api("POST", "/_emu/tokens", json=body)["token"]
         return token
+
+    def tools(self, token: str | None = None) -> list[dict[str, Any]]:
+        """The app's agent tools that `token` (default: the developer token) may call."""
+        result: list[dict[str, Any]] = self.api("GET", f"/v1/{self.app_id}/agent-tools",
+                                                headers=self._bearer(token))["tools"]
+        return result
+
+    def call_tool(self, name: str, input: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        """The invocation envelope, or `{"approval_id"}` for a read_write tool (it waits for approval)."""
+        result: dict[str, Any] = self.api("POST", f"/v1/{self.app_id}/agent-tools/{name}/call",
+                                          json={"input": input}, headers=self._bearer(token))
+        return result
+
+    def approvals(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.api("GET", "/_emu/approvals")["approvals"]
+        return result
+
+    def decide(self, approval_id: str, approve: bool) -> dict[str, Any]:
+        """Approving runs the held call once: its envelope; rejecting: `{"approval_id", "status"}`."""
+        result: dict[str, Any] = self.api("POST", f"/_emu/approvals/{approval_id}", json={"approve": approve})
+        return result
+
+    def action(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The seed 000 action's answer `{"status", "response"}`, errors included (they are in it)."""
+        response = self.request("POST", "/v1/action/serverless_function", json=body)
+        try:
+            answer = response.json()
+        except ValueError:
+            self._raise_for(response)
+        if not isinstance(answer, dict) or "status" not in answer:
+            self._raise_for(response)
+        result: dict[str, Any] = answer
+        return result
+
+    @staticmethod
+    def _bearer(token: str | None) -> dict[str, str] | None:
+        return None if token is None else {"Authorization": f"Bearer {token}"}
 
     def fire_cron(self, name: str) -> dict[str, Any]:
         """Fire NAME's cron trigger now; the invocation envelope."""

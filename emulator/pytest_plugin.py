@@ -131,6 +131,15 @@ class Emulator:
     def user_token(self, sub: str, **claims: Any) -> str:
         return self.client.user_token(sub, **claims)
 
+    def call_tool(self, name: str, input: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        """Call an agent tool as the developer, or with `token` (an end-user token) as that user:
+        the invocation envelope, or `{"approval_id"}` for a read_write tool. ClientError on 4xx."""
+        return self.client.call_tool(name, input, token)
+
+    def approve(self, approval_id: str) -> dict[str, Any]:
+        """Approve a held read_write tool call: it runs once; its invocation envelope."""
+        return self.client.decide(approval_id, True)
+
     def s3_client(self) -> Any:
         """A boto3 S3 client on the emulator's fake S3 (emptied before each test)."""
         return self.client.s3_client()

@@ -75,8 +75,8 @@ class Approvals:
         if approval is None:
             decision = self._decided.get(approval_id)
             if decision is not None:
-                raise Conflict(f"approval {approval_id} was already {decision}", "id")
-            raise NotFound(f"no pending approval {approval_id!r}", "id")
+                raise Conflict(f"id: approval {approval_id} was already {decision}", "id")
+            raise NotFound(f"id: no pending approval {approval_id!r}", "id")
         self._decided[approval_id] = "approved" if approve else "rejected"
         while len(self._decided) > _DECIDED_KEPT:
             self._decided.popitem(last=False)

@@ -95,7 +95,7 @@ async def decide(request: web.Request) -> web.Response:
         return json_response({"approval_id": approval.id, "status": "rejected"})
     fn = request.app[REGISTRY].find(approval.app_id, approval.function)
     if fn is None or not fn.current.spec.agent_tool:
-        raise Conflict(f"approval {approval.id}: the tool {approval.function!r} was deleted or is no longer "
+        raise Conflict(f"id: approval {approval.id}: the tool {approval.function!r} was deleted or is no longer "
                        "an agent tool; the call did not run", "id")
     inv = await call_tool(request.app[INVOKER], fn, approval.input, caller=approval.caller,
                           authorization=approval.authorization, claims=approval.claims,
