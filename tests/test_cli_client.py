@@ -119,7 +119,9 @@ def _followers(fnemu) -> bool:
 
 
 @pytest.mark.parametrize("command", [[], ["start"], ["list"], ["deploy"], ["invoke"], ["logs"], ["cron", "fire"],
-                                     ["clock", "advance"], ["clock", "show"], ["s3", "put"], ["s3", "ls"]])
+                                     ["clock", "advance"], ["clock", "show"], ["s3", "put"], ["s3", "ls"],
+                                     ["token", "create"], ["tools", "list"], ["tools", "call"], ["approvals"],
+                                     ["approvals", "approve"], ["approvals", "reject"], ["action", "run"]])
 def test_every_help_shows_an_example(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Example" in result.output

@@ -11,7 +11,7 @@ import orjson
 from ..folder.scan import FOLDER_ENTRIES, FolderError, find, read_body, read_function
 from .group import cli, client_options, connect, json_option, print_json
 
-__all__ = ["deploy_command", "invoke_command", "list_command", "logs_command", "show_envelope"]
+__all__ = ["deploy_command", "invoke_command", "list_command", "logs_command", "parse_data", "show_envelope"]
 
 
 @cli.command("list")
@@ -70,7 +70,8 @@ def deploy_command(path: Path, url: str, token: str, app_id: str, as_json: bool)
         click.echo(f"deployed {fn['name']} v{fn['version']}: {fn['url']}")
 
 
-def _parse_data(data: str | None) -> Any:
+def parse_data(data: str | None, hint: str = "--data") -> Any:
+    """JSON text, or @FILE holding JSON; a mistake is a usage error naming the option."""
     if data is None:
         return None
     text = data
@@ -78,11 +79,11 @@ def _parse_data(data: str | None) -> Any:
         try:
             text = Path(data[1:]).read_text(encoding="utf-8")
         except OSError as exc:
-            raise click.BadParameter(f"cannot read {data[1:]}: {exc.strerror}", param_hint="--data") from None
+            raise click.BadParameter(f"cannot read {data[1:]}: {exc.strerror}", param_hint=hint) from None
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise click.BadParameter(f"not valid JSON ({exc})", param_hint="--data") from None
+        raise click.BadParameter(f"not valid JSON ({exc})", param_hint=hint) from None
 
 
 @cli.command("invoke")
@@ -101,7 +102,7 @@ def invoke_command(name: str, data: str | None, method: str, req_path: str, url:
       fnemu invoke hello --data '{"name": "Ada"}'
     """
     request: dict[str, Any] = {"method": method.upper(), "path": req_path}
-    body = _parse_data(data)
+    body = parse_data(data)
     if body is not None:
         request["body"] = body
     with connect(url, token, app_id) as client:
