@@ -165,3 +165,24 @@ def test_real_answers_have_the_documented_shapes(fnemu: Any, doc: dict[str, Any]
     error = fnemu.http.get("/v1/local/functions/nope", headers=headers).json()
     _assert_shape(doc, "Error", error)
     assert set(error["error"]) == set(_schema(doc, "Error")["properties"]["error"]["required"])
+
+
+def test_agent_answers_have_the_documented_shapes(fnemu: Any, doc: dict[str, Any]) -> None:
+    headers = {"Authorization": f"Bearer {fnemu.token}"}
+    fnemu.deploy("tool", HELLO, agent_tool=True, agent_tool_mode="read_write")
+    (tool,) = fnemu.client.tools()
+    _assert_shape(doc, "AgentTool", tool)
+    held = fnemu.call_tool("tool", {"a": 1})
+    _assert_shape(doc, "ApprovalHeld", held)
+    (pending,) = fnemu.client.approvals()
+    _assert_shape(doc, "Approval", pending)
+    _assert_shape(doc, "InvocationEnvelope", fnemu.approve(held["approval_id"]))
+    (entry,) = fnemu.logs("tool")
+    _assert_shape(doc, "LogEntry", entry)
+    _assert_shape(doc, "ToolCall", entry["tool"])
+    body = {"language": "python", "serverless_code": HELLO.replace("handler", "lambda_handler"),
+            "output_variable_name": "out"}
+    for answer in (fnemu.http.post("/v1/action/serverless_function", json=body, headers=headers).json(),
+                   fnemu.http.post("/v1/action/serverless_function", json={}, headers=headers).json()):
+        _assert_shape(doc, "ActionResponse", answer)
+    _assert_shape(doc, "Error", answer["response"])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from emulator.agents.approvals import Approval
 from emulator.logstore import LogEntry
 from emulator.terminal import Terminal
 
@@ -68,3 +69,20 @@ def test_start_with_json_log_format_prints_json_invocations(tmp_path):
     proc.terminate()
     proc.stdout.close()
     assert proc.wait(timeout=20) == 0
+
+
+HELD = Approval("apr_1", "local", "refund", {"amount": 5}, "end_user", "Bearer t", {"sub": "alice"}, 1_795_379_221.5)
+
+
+async def test_a_held_tool_call_is_one_line_with_the_command_that_decides_it():
+    out = io.StringIO()
+    Terminal(out, json_lines=False, colour=False, hold=False).approval(HELD)
+    await asyncio.sleep(0)
+    (line,) = out.getvalue().splitlines()
+    assert line.split() == ["approval", "apr_1", "local/refund", "end_user", "input", '{"amount":5}',
+                            "(fnemu", "approvals", "approve|reject", "apr_1)"]
+    out = io.StringIO()
+    Terminal(out, json_lines=True, colour=False, hold=False).approval(HELD)
+    await asyncio.sleep(0)
+    event = json.loads(out.getvalue())
+    assert event["event"] == "approval" and event["id"] == "apr_1" and event["sub"] == "alice"
