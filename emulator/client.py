@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -89,9 +90,10 @@ class Client:
         result: dict[str, Any] = self.api("POST", self.functions_path(name, "/invoke"), json=request)
         return result
 
-    def logs(self, name: str, **filters: Any) -> list[dict[str, Any]]:
+    def logs(self, name: str, **filters: Any) -> builtins.list[dict[str, Any]]:
         params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}
-        result: list[dict[str, Any]] = self.api("GET", self.functions_path(name, "/logs"), params=params)["logs"]
+        result: builtins.list[dict[str, Any]] = self.api("GET", self.functions_path(name, "/logs"),
+                                                         params=params)["logs"]
         return result
 
     def follow_logs(self, name: str, *, level: str = "all", limit: int = 10) -> Iterator[dict[str, Any]]:
@@ -110,8 +112,8 @@ class Client:
         except httpx.RemoteProtocolError:
             return
 
-    def set_env(self, name: str, env: dict[str, str | None]) -> list[str]:
-        result: list[str] = self.api("PATCH", self.functions_path(name, "/env"), json={"envVars": env})["envVars"]
+    def set_env(self, name: str, env: dict[str, str | None]) -> builtins.list[str]:
+        result: builtins.list[str] = self.api("PATCH", self.functions_path(name, "/env"), json={"envVars": env})["envVars"]
         return result
 
     def reset(self) -> None:
@@ -132,9 +134,9 @@ class Client:
         token: str = self.api("POST", "/_emu/tokens", json=body)["token"]
         return token
 
-    def tools(self, token: str | None = None) -> list[dict[str, Any]]:
+    def tools(self, token: str | None = None) -> builtins.list[dict[str, Any]]:
         """The app's agent tools that `token` (default: the developer token) may call."""
-        result: list[dict[str, Any]] = self.api("GET", f"/v1/{self.app_id}/agent-tools",
+        result: builtins.list[dict[str, Any]] = self.api("GET", f"/v1/{self.app_id}/agent-tools",
                                                 headers=self._bearer(token))["tools"]
         return result
 
@@ -144,8 +146,8 @@ class Client:
                                           json={"input": input}, headers=self._bearer(token))
         return result
 
-    def approvals(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.api("GET", "/_emu/approvals")["approvals"]
+    def approvals(self) -> builtins.list[dict[str, Any]]:
+        result: builtins.list[dict[str, Any]] = self.api("GET", "/_emu/approvals")["approvals"]
         return result
 
     def decide(self, approval_id: str, approve: bool) -> dict[str, Any]:

@@ -120,7 +120,8 @@ class Auth:
         now = int(time.time())
         payload = {k: v for k, v in claims.items() if k not in _RESERVED}
         payload.update({"sub": sub, "iat": now, "exp": now + ttl, "iss": ISSUER})
-        return _jwt().encode(payload, self._key, algorithm=ALGORITHM)
+        token: str = _jwt().encode(payload, self._key, algorithm=ALGORITHM)
+        return token
 
     def verify(self, token: str) -> tuple[dict[str, Any] | None, str]:
         """(claims, "") for a valid end-user token, else (None, why not)."""
