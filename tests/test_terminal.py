@@ -86,3 +86,23 @@ async def test_a_held_tool_call_is_one_line_with_the_command_that_decides_it():
     await asyncio.sleep(0)
     event = json.loads(out.getvalue())
     assert event["event"] == "approval" and event["id"] == "apr_1" and event["sub"] == "alice"
+
+
+def test_start_prints_a_line_for_each_held_tool_call(tmp_path):
+    (tmp_path / "refund.py").write_text("def handler(e, c):\n    return {'statusCode': 200, 'body': 'ok'}\n")
+    (tmp_path / "refund.json").write_text('{"agent_tool": true, "agent_tool_mode": "read_write"}')
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--functions-dir",
+                             str(tmp_path), "--log-format", "json"], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert proc.stdout is not None
+    url = re.search(r"http://\S+", proc.stdout.readline()).group(0)  # type: ignore[union-attr]
+    held = httpx.post(f"{url}/v1/local/agent-tools/refund/call", json={"input": {"amount": 5}},
+                      headers={"Authorization": "Bearer fnemu-dev-token"}).json()
+    for line in proc.stdout:
+        if line.startswith("{") and '"approval"' in line:
+            event = json.loads(line)
+            assert (event["id"], event["function"], event["input"]) == (held["approval_id"], "refund", {"amount": 5})
+            break
+    proc.terminate()
+    proc.stdout.close()
+    assert proc.wait(timeout=20) == 0
