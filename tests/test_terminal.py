@@ -54,21 +54,30 @@ async def test_json_lines_are_one_object_per_line():
                      "message": "functions/hello.py: SyntaxError (hello.py, line 2)"}
 
 
-def test_start_with_json_log_format_prints_json_invocations(tmp_path):
-    (tmp_path / "hello.py").write_text("def handler(e, c):\n    return {'statusCode': 200, 'body': 'hi'}\n")
+def _start_json(folder: Path) -> tuple[subprocess.Popen[str], str]:
+    """`fnemu start --log-format json` on `folder`, and its URL from the ready line."""
     proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--functions-dir",
-                             str(tmp_path), "--log-format", "json"], stdout=subprocess.PIPE, text=True,
+                             str(folder), "--log-format", "json"], stdout=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert proc.stdout is not None
-    url = re.search(r"http://\S+", proc.stdout.readline()).group(0)  # type: ignore[union-attr]
+    return proc, re.search(r"http://\S+", proc.stdout.readline()).group(0)  # type: ignore[union-attr]
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.stdout.close()  # type: ignore[union-attr]
+    assert proc.wait(timeout=20) == 0
+
+
+def test_start_with_json_log_format_prints_json_invocations(tmp_path):
+    (tmp_path / "hello.py").write_text("def handler(e, c):\n    return {'statusCode': 200, 'body': 'hi'}\n")
+    proc, url = _start_json(tmp_path)
     assert httpx.get(f"{url}/v1/local/fn/hello", headers={"Authorization": "Bearer fnemu-dev-token"}).text == "hi"
-    for line in proc.stdout:
+    for line in proc.stdout:  # type: ignore[union-attr]
         if line.startswith("{") and '"trigger"' in line:
             assert json.loads(line)["function"] == "hello"
             break
-    proc.terminate()
-    proc.stdout.close()
-    assert proc.wait(timeout=20) == 0
+    _stop(proc)
 
 
 HELD = Approval("apr_1", "local", "refund", {"amount": 5}, "end_user", "Bearer t", {"sub": "alice"}, 1_795_379_221.5)
@@ -91,18 +100,12 @@ async def test_a_held_tool_call_is_one_line_with_the_command_that_decides_it():
 def test_start_prints_a_line_for_each_held_tool_call(tmp_path):
     (tmp_path / "refund.py").write_text("def handler(e, c):\n    return {'statusCode': 200, 'body': 'ok'}\n")
     (tmp_path / "refund.json").write_text('{"agent_tool": true, "agent_tool_mode": "read_write"}')
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--functions-dir",
-                             str(tmp_path), "--log-format", "json"], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
-    assert proc.stdout is not None
-    url = re.search(r"http://\S+", proc.stdout.readline()).group(0)  # type: ignore[union-attr]
+    proc, url = _start_json(tmp_path)
     held = httpx.post(f"{url}/v1/local/agent-tools/refund/call", json={"input": {"amount": 5}},
                       headers={"Authorization": "Bearer fnemu-dev-token"}).json()
-    for line in proc.stdout:
+    for line in proc.stdout:  # type: ignore[union-attr]
         if line.startswith("{") and '"approval"' in line:
             event = json.loads(line)
             assert (event["id"], event["function"], event["input"]) == (held["approval_id"], "refund", {"amount": 5})
             break
-    proc.terminate()
-    proc.stdout.close()
-    assert proc.wait(timeout=20) == 0
+    _stop(proc)

@@ -35,14 +35,18 @@ async def list_tools(request: web.Request) -> web.Response:
     return json_response({"tools": [tool_json(fn) for fn in found]})
 
 
-async def _input(request: web.Request) -> Any:
-    body = await read_json(request, default={})
+def _only(body: Any, key: str, shape: str) -> Any:
+    """The one field of a body that has only `key` (None when absent)."""
     if not isinstance(body, dict):
-        raise BadRequest('body: must be a JSON object {"input": {...}}', "body")
-    for key in body:
-        if key != "input":
-            raise BadRequest(f'{key}: unknown field; the body is {{"input": {{...}}}}', key)
-    value = body.get("input")
+        raise BadRequest(f"body: must be a JSON object {shape}", "body")
+    for field in body:
+        if field != key:
+            raise BadRequest(f"{field}: unknown field; the body is {shape}", field)
+    return body.get(key)
+
+
+async def _input(request: web.Request) -> Any:
+    value = _only(await read_json(request, default={}), "input", '{"input": {...}}')
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -81,13 +85,7 @@ async def list_approvals(request: web.Request) -> web.Response:
 async def decide(request: web.Request) -> web.Response:
     """`{"approve": true}` runs the held call once (its envelope); false rejects it."""
     _developer(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise BadRequest('body: must be a JSON object {"approve": true|false}', "body")
-    for key in body:
-        if key != "approve":
-            raise BadRequest(f'{key}: unknown field; the body is {{"approve": true|false}}', key)
-    approve = body.get("approve")
+    approve = _only(await read_json(request), "approve", '{"approve": true|false}')
     if not isinstance(approve, bool):
         raise BadRequest("approve: required, true or false", "approve")
     approval = request.app[APPROVALS].decide(request.match_info["id"], approve)

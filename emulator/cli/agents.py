@@ -133,43 +133,26 @@ def approvals_command(ctx: click.Context, url: str, token: str, app_id: str, as_
                    f"{' ' + held['sub'] if held['sub'] else ''}  input {orjson.dumps(held['input']).decode()}")
 
 
-def _decide(approval_id: str, approve: bool, url: str, token: str, app_id: str, as_json: bool) -> None:
-    with connect(url, token, app_id) as client:
-        result = client.decide(approval_id, approve)
-    if approve:
-        show_envelope(result, as_json)
-    elif as_json:
-        print_json(result)
-    else:
-        click.echo(f"rejected {approval_id}: it will not run")
+def _decision_command(verb: str, approve: bool, summary: str) -> None:
+    """`approvals approve ID` and `approvals reject ID`."""
+
+    @approvals_command.command(verb, help=f"{summary}\n\n\b\nExample:\n  fnemu approvals {verb} apr_1f2e3d4c5b6a7988")
+    @click.argument("approval_id", metavar="ID")
+    @client_options
+    @json_option
+    def decide(approval_id: str, url: str, token: str, app_id: str, as_json: bool) -> None:
+        with connect(url, token, app_id) as client:
+            result = client.decide(approval_id, approve)
+        if approve:
+            show_envelope(result, as_json)
+        elif as_json:
+            print_json(result)
+        else:
+            click.echo(f"rejected {approval_id}: it will not run")
 
 
-@approvals_command.command("approve")
-@click.argument("approval_id", metavar="ID")
-@client_options
-@json_option
-def approve_command(approval_id: str, url: str, token: str, app_id: str, as_json: bool) -> None:
-    """Approve the held call ID: it runs once, and its invocation is shown.
-
-    \b
-    Example:
-      fnemu approvals approve apr_1f2e3d4c5b6a7988
-    """
-    _decide(approval_id, True, url, token, app_id, as_json)
-
-
-@approvals_command.command("reject")
-@click.argument("approval_id", metavar="ID")
-@client_options
-@json_option
-def reject_command(approval_id: str, url: str, token: str, app_id: str, as_json: bool) -> None:
-    """Reject the held call ID: it never runs.
-
-    \b
-    Example:
-      fnemu approvals reject apr_1f2e3d4c5b6a7988
-    """
-    _decide(approval_id, False, url, token, app_id, as_json)
+_decision_command("approve", True, "Approve the held call ID: it runs once, and its invocation is shown.")
+_decision_command("reject", False, "Reject the held call ID: it never runs.")
 
 
 @cli.group("action")
