@@ -66,6 +66,7 @@ class Identity:
 
 _NO_CREDENTIALS = "no Authorization: Bearer <token> header"
 _DEVELOPER = Identity("developer")
+_NOBODY = Identity("anonymous", reason=_NO_CREDENTIALS)
 
 
 class Auth:
@@ -82,7 +83,7 @@ class Auth:
     def identify(self, authorization: str | None) -> Identity:
         """Classify an Authorization header; invalid credentials are anonymous, with the reason."""
         if not authorization:
-            return Identity("anonymous", reason=_NO_CREDENTIALS)
+            return _NOBODY
         if authorization[:7].lower() != "bearer ":
             return Identity("anonymous", reason="the Authorization header is not a Bearer token")
         token = authorization[7:].strip()

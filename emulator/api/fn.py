@@ -35,8 +35,8 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         raise NotFound(f"function {name!r} has no http trigger", "name")
     identity = request.app[AUTH].identify(request.headers.get("Authorization"))
     if route.auth_required and identity.kind == "anonymous":
-        raise identity.unauthorized("this function's http trigger needs the developer token or a valid "
-                                    "end-user token")
+        raise identity.unauthorized("this function's http trigger needs auth (the developer token or a valid "
+                                    "end-user token)")
     rest = "/" + request.match_info.get("rest", "")
     resource, params = route.match(request.method, rest)
     req = HttpRequest(
