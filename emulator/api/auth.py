@@ -97,9 +97,6 @@ class Auth:
             return Identity("anonymous", reason=reason)
         return Identity("user", claims)
 
-    def caller(self, authorization: str | None) -> Caller:
-        return self.identify(authorization).kind
-
     def require_developer(self, authorization: str | None) -> None:
         identity = self.identify(authorization)
         if identity.kind == "user":
