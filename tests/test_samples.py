@@ -17,7 +17,7 @@ pytestmark = pytest.mark.fnemu(functions_dir=SAMPLES)
 def test_every_sample_is_loaded(fnemu):
     names = {f["name"] for f in fnemu.client.list()}
     assert names == {"agent_action", "echo_v2", "greet", "hello", "hello-cgi", "hello-world", "inventory",
-                     "orders", "stock", "thumbnails"}
+                     "lookup_account", "orders", "refund", "stock", "thumbnails"}
 
 
 def test_hello_is_public_and_greets_by_query(fnemu):
@@ -94,3 +94,18 @@ def test_thumbnails_reads_each_upload_back_from_the_fake_s3(fnemu):
     assert entry["trigger"] == "s3_upload" and entry["status_code"] == 200
     printed = [line["message"] for line in entry["consoleLogs"] if line["level"] == "log"]
     assert printed == ["ObjectCreated:Put s3://uploads/in/cat.txt: 4 bytes, text/plain"]
+
+
+def test_lookup_account_is_a_tool_end_users_may_call(fnemu):
+    token = fnemu.user_token("alice")
+    assert [t["name"] for t in fnemu.client.tools(token)] == ["lookup_account"]
+    envelope = fnemu.call_tool("lookup_account", {"email": "ada@example.com"}, token=token)
+    assert json.loads(envelope["body"]) == {"id": "acc_1", "plan": "pro", "status": "active"}
+    assert envelope["consoleLogs"][0]["message"] == "lookup ada@example.com for alice"
+
+
+def test_refund_runs_only_once_approved(fnemu):
+    held = fnemu.call_tool("refund", {"account": "acc_1", "amount": 5})
+    assert fnemu.logs("refund") == []
+    envelope = fnemu.approve(held["approval_id"])
+    assert json.loads(envelope["body"]) == {"refunded": 5, "account": "acc_1"}
