@@ -98,24 +98,28 @@ class ActionRunner:
         return _answer(action, inv)
 
     async def _function(self, action: Action) -> Function:
+        """The code's function, deployed on its first run; warm runs never wait for a deploy."""
         name = "action-" + hashlib.sha256(f"{action.language}\0{action.code}".encode()).hexdigest()[:24]
-        async with self._lock:
-            fn = self._registry.find(ACTION_APP, name)
-            if fn is None:
-                body = {"name": name, "code": action.code, "language": action.language, "runtime": "lambda",
-                        "triggers": []}
-                try:
-                    fn, _ = await self._registry.deploy(ACTION_APP, parse_spec(body))
-                except BadRequest as exc:
-                    field = "serverless_code" if exc.field == "code" else exc.field
-                    raise type(exc)(f"{field}: {exc.message.removeprefix('code: ')}", field) from None
-            self._names[name] = None
-            self._names.move_to_end(name)
-            while len(self._names) > self.size:
-                old, _ = self._names.popitem(last=False)
-                if self._registry.find(ACTION_APP, old) is not None:
-                    self._registry.delete(ACTION_APP, old)
-            return fn
+        fn = self._registry.find(ACTION_APP, name)
+        if fn is None:
+            async with self._lock:
+                fn = self._registry.find(ACTION_APP, name) or await self._deploy(name, action)
+        self._names[name] = None
+        self._names.move_to_end(name)
+        while len(self._names) > self.size:
+            old, _ = self._names.popitem(last=False)
+            if self._registry.find(ACTION_APP, old) is not None:
+                self._registry.delete(ACTION_APP, old)
+        return fn
+
+    async def _deploy(self, name: str, action: Action) -> Function:
+        body = {"name": name, "code": action.code, "language": action.language, "runtime": "lambda", "triggers": []}
+        try:
+            fn, _ = await self._registry.deploy(ACTION_APP, parse_spec(body))
+        except BadRequest as exc:
+            field = "serverless_code" if exc.field == "code" else exc.field
+            raise type(exc)(f"{field}: {exc.message.removeprefix('code: ')}", field) from None
+        return fn
 
 
 def _answer(action: Action, inv: Invocation) -> tuple[int, dict[str, Any]]:

@@ -160,3 +160,14 @@ def test_an_app_called_action_keeps_every_route(fnemu: Any) -> None:
     assert [f["name"] for f in fnemu.http.get("/v1/action/functions", headers=headers).json()["functions"]] == [
         "serverless_function"]
     assert _run(fnemu, GOOD).json()["status"] == 200
+
+
+def test_concurrent_first_runs_of_one_code_deploy_it_once(fnemu: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {"language": "python", "serverless_code": PID, "output_variable_name": "pid"}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: _run(fnemu, body).json(), range(4)))
+    assert all(a["status"] == 200 for a in answers)
+    (fn,) = fnemu.server.app[REGISTRY].list(ACTION_APP)
+    assert fn.current.number == 1
