@@ -97,6 +97,10 @@ class Auth:
             return Identity("anonymous", reason=reason)
         return Identity("user", claims)
 
+    def caller(self, authorization: str | None) -> Caller:
+        """The caller's kind alone, for checks that need neither the claims nor the reason."""
+        return self.identify(authorization).kind
+
     def require_developer(self, authorization: str | None) -> None:
         identity = self.identify(authorization)
         if identity.kind == "user":

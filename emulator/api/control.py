@@ -61,7 +61,7 @@ async def auth_info(request: web.Request) -> web.Response:
     """How end-user tokens are signed: public, but the secret only to the developer token."""
     auth = request.app[AUTH]
     info = {"issuer": ISSUER, "algorithm": ALGORITHM}
-    if auth.identify(request.headers.get("Authorization")).kind == "developer":
+    if auth.caller(request.headers.get("Authorization")) == "developer":
         info["secret"] = auth.secret
     return json_response(info)
 
