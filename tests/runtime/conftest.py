@@ -3,6 +3,7 @@ subprocess, for the runtime's own tests."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from emulator.config import DEFAULT_TOKEN
-from emulator.runtime.launch import BOOTSTRAP
+from emulator.runtime.interpreters import BOOTSTRAP
 from emulator.runtime.worker import Worker
 
 from .workers import Spawn
@@ -48,9 +49,11 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
 
 
 @pytest.fixture
-def fnemu_process() -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
-    """`fnemu start` as a subprocess (what users run), and a client on it with the developer token."""
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"],
+def fnemu_process(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
+    """`fnemu start` as a subprocess (what users run), and a client on it with the developer token.
+    Parametrized indirectly with a dict, those variables are added to its environment."""
+    env = {**os.environ, **getattr(request, "param", {})}
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
