@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .api import control, fn, functions, log_stream
+from .api import connections, control, fn, functions, log_stream
 from .api.auth import Auth
 from .api.middleware import error_middleware
 from .clock import Clock
@@ -25,6 +25,7 @@ from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.base import TriggerContext
 from .triggers.services import SERVICES
+from .triggers.websocket import websocket_service
 
 __all__ = ["build_app"]
 
@@ -57,10 +58,13 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app.add_routes(fn.routes)  # first: the hot path should not try the other patterns
     app.add_routes(functions.routes)
     app.add_routes(control.routes)
+    app.add_routes(connections.routes)
     log_stream.setup(app)
 
     async def stop_workers(app: web.Application) -> None:
-        """Before aiohttp waits for in-flight requests: a hung worker must not hold up a stop."""
+        """Before aiohttp waits for in-flight requests: an open WebSocket or a hung worker must not
+        hold up a stop."""
+        await websocket_service(services).close()
         runtime.close()
 
     app.on_shutdown.append(stop_workers)

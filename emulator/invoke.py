@@ -23,6 +23,12 @@ from .runtime.worker import ConsoleLine
 
 __all__ = ["Invocation", "Invoker"]
 
+_PUBLIC_MESSAGES = {
+    "function_error": "the function raised an error; its log entry has the details",
+    "bad_response": "the function returned a malformed response; its log entry has the details",
+    "load_failed": "the function's code did not load; its log entry has the details",
+}
+
 
 @dataclass(slots=True)
 class Invocation:
@@ -38,6 +44,11 @@ class Invocation:
     error: str | None = None
     failure: str | None = None
     console: list[ConsoleLine] = field(default_factory=list)
+
+    def public_error(self) -> str:
+        """A failure as callers see it: what happened, without the function's internals (its
+        traceback is in the log entry)."""
+        return _PUBLIC_MESSAGES.get(self.failure or "") or self.error or self.failure or ""
 
 
 class Invoker:

@@ -1,4 +1,5 @@
-"""§3 `ANY /v1/{app_id}/fn/{name}[/rest]`: call a deployed function through its http trigger."""
+"""§3 `ANY /v1/{app_id}/fn/{name}[/rest]`: call a deployed function through its http trigger, or
+open a WebSocket connection to it through its websocket trigger (§6)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,13 @@ from multidict import CIMultiDict
 from ..errors import NotFound, Unauthorized
 from ..events.request import HttpRequest
 from ..invoke import Invocation
-from ..keys import AUTH, INVOKER, REGISTRY
+from ..keys import AUTH, INVOKER, REGISTRY, TRIGGER_SERVICES
+from ..triggers.websocket import auth_required, websocket_service
 from .body import json_response
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-
-_PUBLIC_MESSAGES = {
-    "function_error": "the function raised an error; its log entry has the details",
-    "bad_response": "the function returned a malformed response; its log entry has the details",
-    "load_failed": "the function's code did not load; its log entry has the details",
-}
 
 
 @routes.route("*", "/v1/{app_id}/fn/{name}")
@@ -29,15 +25,29 @@ async def call_function(request: web.Request) -> web.StreamResponse:
     fn = request.app[REGISTRY].find(app_id, name)
     if fn is None:
         raise NotFound(f"function {name!r} not found in app {app_id!r}", "name")
+    rest = "/" + request.match_info.get("rest", "")
+    if request.headers.get("Upgrade", "").lower() == "websocket" and (ws_auth := auth_required(fn)) is not None:
+        _check_auth(request, ws_auth, "websocket")
+        services = request.app[TRIGGER_SERVICES]
+        result = await websocket_service(services).serve(request, fn, await _request(request, rest, "/", None))
+        return respond(result) if isinstance(result, Invocation) else result
     route = fn.current.spec.route
     if route is None:
         raise NotFound(f"function {name!r} has no http trigger", "name")
-    if route.auth_required and request.app[AUTH].caller(request.headers.get("Authorization")) == "anonymous":
-        raise Unauthorized("this function's http trigger needs auth: send Authorization: Bearer <developer "
-                           "token or end-user token>")
-    rest = "/" + request.match_info.get("rest", "")
+    _check_auth(request, route.auth_required, "http")
     resource, params = route.match(request.method, rest)
-    req = HttpRequest(
+    return respond(await request.app[INVOKER].invoke(fn, await _request(request, rest, resource, params), "http"))
+
+
+def _check_auth(request: web.Request, required: bool, trigger: str) -> None:
+    if required and request.app[AUTH].caller(request.headers.get("Authorization")) == "anonymous":
+        raise Unauthorized(f"this function's {trigger} trigger needs auth: send Authorization: Bearer "
+                           "<developer token or end-user token>")
+
+
+async def _request(request: web.Request, rest: str, resource: str | None,
+                   params: dict[str, str] | None) -> HttpRequest:
+    return HttpRequest(
         method=request.method,
         path=rest,
         full_path=request.path,
@@ -50,7 +60,6 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         resource=resource,
         path_params=params,
     )
-    return respond(await request.app[INVOKER].invoke(fn, req, "http"))
 
 
 def _text(value: str) -> str:
@@ -62,8 +71,8 @@ def _text(value: str) -> str:
 def respond(inv: Invocation) -> web.Response:
     """The function's own response, or for a failure an error envelope without its internals."""
     if inv.failure is not None:
-        message = _PUBLIC_MESSAGES.get(inv.failure) or inv.error or inv.failure
-        return json_response({"error": {"code": inv.failure, "message": message, "field": None}}, inv.status)
+        return json_response({"error": {"code": inv.failure, "message": inv.public_error(), "field": None}},
+                             inv.status)
     headers = CIMultiDict(inv.headers)
     if "Content-Type" not in headers:
         headers["Content-Type"] = "application/json"

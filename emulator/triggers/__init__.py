@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import cron, http, s3_upload
+from . import cron, http, s3_upload, websocket
 
 __all__ = ["TRIGGERS", "TRIGGER_TYPES"]
 
@@ -18,6 +18,7 @@ TRIGGERS: dict[str, Validator] = {
     "cron": cron.validate,
     "http": http.validate,
     "s3_upload": s3_upload.validate,
+    "websocket": websocket.validate,
 }
 
 TRIGGER_TYPES = ("http", "cron", "s3_upload", "webhook", "websocket")

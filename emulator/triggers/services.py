@@ -1,7 +1,7 @@
-"""SERVICES: the triggers that fire on their own, each built from the TriggerContext.
+"""SERVICES: the triggers that follow the registry, each built from the TriggerContext.
 
-Adding one is a module in this package and a line here (http, webhook and websocket fire from
-the `/fn/` edge instead).
+Adding one is a module in this package and a line here. cron and s3_upload fire on their own;
+websocket keeps the connections that `/fn/` upgrades open (http and webhook need no service).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from collections.abc import Callable
 from .base import TriggerContext, TriggerService
 from .cron import CronService
 from .s3_upload import S3UploadService
+from .websocket import WebSocketService
 
 __all__ = ["SERVICES"]
 
 SERVICES: dict[str, Callable[[TriggerContext], TriggerService]] = {
     "cron": CronService,
     "s3_upload": S3UploadService,
+    "websocket": WebSocketService,
 }
