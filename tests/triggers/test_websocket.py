@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import socket
 import subprocess
 import time
 from typing import Any
@@ -334,3 +335,19 @@ def test_stopping_the_server_closes_open_sockets_at_once(
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=5)
     assert {ws.close_code for ws in sockets} == {1001}
+
+
+def test_a_client_that_stops_answering_pings_is_closed_by_the_heartbeat(make_emulator: Any) -> None:
+    emulator = make_emulator(websocket_heartbeat_s=0.4)
+    deploy_chat(emulator)
+    host, port = emulator.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:  # a client that never pongs
+        raw.sendall(f"GET /v1/{emulator.app_id}/fn/chat HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                    f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {emulator.token}\r\n\r\n".encode())
+        assert raw.recv(4096).startswith(b"HTTP/1.1 101")
+        while raw.recv(4096):  # pings, then the end
+            pass
+    disconnect = wait_until(lambda: [e for e in events(emulator, "chat")
+                                     if e["requestContext"]["eventType"] == "DISCONNECT"], message="$disconnect")
+    assert disconnect[0]["requestContext"]["disconnectStatusCode"] == 1006
