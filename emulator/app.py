@@ -19,12 +19,12 @@ from .config import Config
 from .folder.load import FolderLoader, Report
 from .folder.watch import watch
 from .invoke import Invoker
-from .keys import AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGER_SERVICES
+from .keys import AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGERS
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.base import TriggerContext
-from .triggers.services import SERVICES
+from .triggers.running import Triggers
 
 __all__ = ["build_app"]
 
@@ -50,10 +50,9 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app[RUNTIME] = runtime
     app[REGISTRY] = Registry(runtime, logs, clock, code_root)
     app[INVOKER] = Invoker(runtime, clock)
-    context = TriggerContext(config, clock, app[REGISTRY], app[INVOKER])
-    services = [make(context) for make in SERVICES.values()]
-    app[TRIGGER_SERVICES] = services
-    app[REGISTRY].listeners.extend(services)
+    triggers = Triggers(TriggerContext(config, clock, app[INVOKER], app[AUTH].caller))
+    app[TRIGGERS] = triggers
+    app[REGISTRY].listeners.append(triggers)
     app.add_routes(fn.routes)  # first: the hot path should not try the other patterns
     app.add_routes(functions.routes)
     app.add_routes(control.routes)
@@ -78,11 +77,9 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
                 watcher = asyncio.create_task(watch(loader, stop))
                 await asyncio.sleep(0)  # the watcher's inotify watches exist from its first step
             await loader.load_all()
-        for service in services:
-            await service.start()
+        await triggers.start()
         yield
-        for service in services:
-            await service.close()
+        await triggers.close()
         if loader is not None:
             await loader.close()
         stop.set()

@@ -1,14 +1,18 @@
-"""§3 `ANY /v1/{app_id}/fn/{name}[/rest]`: call a deployed function through its http trigger."""
+"""§3 `ANY /v1/{app_id}/fn/{name}[/rest]`: call a deployed function through its request triggers.
+
+The function's request triggers (http, webhook, websocket) check the request before any code runs
+(`Triggers.check`); the one that takes it names the trigger the invocation is logged under.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ..errors import NotFound, Unauthorized
+from ..errors import NotFound
 from ..events.request import HttpRequest
 from ..invoke import Invocation
-from ..keys import AUTH, INVOKER, REGISTRY
+from ..keys import INVOKER, REGISTRY, TRIGGERS
 from .body import json_response
 
 __all__ = ["routes"]
@@ -29,14 +33,10 @@ async def call_function(request: web.Request) -> web.StreamResponse:
     fn = request.app[REGISTRY].find(app_id, name)
     if fn is None:
         raise NotFound(f"function {name!r} not found in app {app_id!r}", "name")
-    route = fn.current.spec.route
-    if route is None:
-        raise NotFound(f"function {name!r} has no http trigger", "name")
-    if route.auth_required and request.app[AUTH].caller(request.headers.get("Authorization")) == "anonymous":
-        raise Unauthorized("this function's http trigger needs auth: send Authorization: Bearer <developer "
-                           "token or end-user token>")
+    admitted = await request.app[TRIGGERS].check(fn, request)
+    if isinstance(admitted, web.StreamResponse):
+        return admitted
     rest = "/" + request.match_info.get("rest", "")
-    resource, params = route.match(request.method, rest)
     req = HttpRequest(
         method=request.method,
         path=rest,
@@ -47,10 +47,10 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         body=await request.read(),
         source_ip=request.remote or "127.0.0.1",
         host=request.host,
-        resource=resource,
-        path_params=params,
+        resource=admitted.resource,
+        path_params=admitted.path_params,
     )
-    return respond(await request.app[INVOKER].invoke(fn, req, "http"))
+    return respond(await request.app[INVOKER].invoke(fn, req, admitted.trigger))
 
 
 def _text(value: str) -> str:
