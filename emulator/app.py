@@ -19,13 +19,13 @@ from .config import Config
 from .folder.load import FolderLoader, Report
 from .folder.watch import watch
 from .invoke import Invoker
-from .keys import AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGER_SERVICES
+from .keys import AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGERS
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.base import TriggerContext
-from .triggers.services import SERVICES
-from .triggers.websocket import websocket_service
+from .triggers.running import Triggers
+from .triggers.websocket import WEBSOCKET
 
 __all__ = ["build_app"]
 
@@ -51,10 +51,9 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app[RUNTIME] = runtime
     app[REGISTRY] = Registry(runtime, logs, clock, code_root)
     app[INVOKER] = Invoker(runtime, clock)
-    context = TriggerContext(config, clock, app[REGISTRY], app[INVOKER])
-    services = [make(context) for make in SERVICES.values()]
-    app[TRIGGER_SERVICES] = services
-    app[REGISTRY].listeners.extend(services)
+    triggers = Triggers(TriggerContext(config, clock, app[INVOKER], app[AUTH].caller))
+    app[TRIGGERS] = triggers
+    app[REGISTRY].listeners.append(triggers)
     app.add_routes(fn.routes)  # first: the hot path should not try the other patterns
     app.add_routes(functions.routes)
     app.add_routes(control.routes)
@@ -64,7 +63,7 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     async def stop_workers(app: web.Application) -> None:
         """Before aiohttp waits for in-flight requests: an open WebSocket or a hung worker must not
         hold up a stop."""
-        await websocket_service(services).close()
+        await triggers[WEBSOCKET].close()
         runtime.close()
 
     app.on_shutdown.append(stop_workers)
@@ -82,11 +81,9 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
                 watcher = asyncio.create_task(watch(loader, stop))
                 await asyncio.sleep(0)  # the watcher's inotify watches exist from its first step
             await loader.load_all()
-        for service in services:
-            await service.start()
+        await triggers.start()
         yield
-        for service in services:
-            await service.close()
+        await triggers.close()
         if loader is not None:
             await loader.close()
         stop.set()

@@ -163,7 +163,7 @@ class Emulator:
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
         """Deploy one function from a `NAME/` folder (CONTRACT §10), its files used in place."""
         from .folder.scan import FOLDER_ENTRIES, find, read_spec
-        from .keys import REGISTRY
+        from .keys import REGISTRY, TRIGGERS
 
         folder = Path(path).resolve()
         found = find(folder.parent, folder.name)
@@ -175,7 +175,7 @@ class Emulator:
 
         async def deploy() -> dict[str, Any]:
             fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, entry=found.entry)
-            return fn.to_json(self.url)
+            return server.app[TRIGGERS].function_json(fn, self.url)
 
         result: dict[str, Any] = self._thread.run(deploy())
         return result

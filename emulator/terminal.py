@@ -12,10 +12,9 @@ import click
 import orjson
 
 from .clock import iso
-from .keys import CLOCK, LOGS, REGISTRY, TRIGGER_SERVICES
+from .keys import LOGS, REGISTRY, TRIGGERS
 from .logstore import LogEntry
-from .triggers.cron import next_fire_text
-from .triggers.s3_upload import s3_service
+from .triggers.s3_upload import S3_UPLOAD
 
 if TYPE_CHECKING:
     from .server import Server
@@ -57,7 +56,7 @@ class Terminal:
     def ready(self, url: str, server: Server) -> None:
         held, self._held = self._held or [], None
         self._write(f"fnemu listening on {url}")  # plain: scripts match this line
-        s3 = s3_service(server.app[TRIGGER_SERVICES])
+        s3 = server.app[TRIGGERS][S3_UPLOAD]
         if s3.running:
             self._write(f"fake S3 on {s3.endpoint_url} (endpoint and keys: GET {url}/_emu/s3)")
         for kind, name, message in held:
@@ -67,11 +66,7 @@ class Terminal:
         if fns:
             self._write(f"{'function':<24} {'url':<56} triggers")
             for fn in sorted(fns, key=lambda f: (f.app_id, f.name)):
-                spec = fn.current.spec
-                triggers = ", ".join(t.type for t in spec.triggers) or "-"
-                cron = spec.trigger("cron")
-                if cron is not None:
-                    triggers += f" (next {next_fire_text(cron.config, server.app[CLOCK].now())})"
+                triggers = server.app[TRIGGERS].describe(fn, url)
                 fn_url = f"{url}/v1/{fn.app_id}/fn/{fn.name}"
                 self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
         else:

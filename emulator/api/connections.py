@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..keys import AUTH, TRIGGER_SERVICES
-from ..triggers.websocket import WebSocketService, websocket_service
+from ..keys import AUTH, TRIGGERS
+from ..triggers.websocket import WEBSOCKET, WebSocketTrigger
 from .body import json_response
 
 __all__ = ["routes"]
@@ -13,9 +13,8 @@ __all__ = ["routes"]
 routes = web.RouteTableDef()
 
 
-def _connections(request: web.Request) -> WebSocketService:
-    services = request.app[TRIGGER_SERVICES]
-    return websocket_service(services)
+def _connections(request: web.Request) -> WebSocketTrigger:
+    return request.app[TRIGGERS][WEBSOCKET]
 
 
 @routes.post("/_emu/connections/{id}")

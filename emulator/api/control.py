@@ -11,9 +11,9 @@ from aiohttp import web
 from .. import __version__
 from ..clock import iso, parse_iso
 from ..errors import BadRequest
-from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGER_SERVICES
-from ..triggers.cron import CronService, Fire
-from ..triggers.s3_upload import s3_service
+from ..keys import AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGERS
+from ..triggers.cron import CRON, CronTrigger, Fire
+from ..triggers.s3_upload import S3_UPLOAD
 from .body import json_response, read_json
 from .functions import envelope
 
@@ -60,8 +60,7 @@ async def reset(request: web.Request) -> web.Response:
     loader = request.app.get(LOADER)
     if loader is not None:
         await loader.load_all()
-    for service in request.app[TRIGGER_SERVICES]:
-        await service.reset()
+    await request.app[TRIGGERS].reset()
     return json_response({"status": "ok"})
 
 
@@ -69,8 +68,8 @@ _MAX_MOVE_S = 10 * 366 * 86400
 """Ten years: a move further than that is a mistake, and would run for ever on `* * * * *`."""
 
 
-def _cron(request: web.Request) -> CronService:
-    return next(s for s in request.app[TRIGGER_SERVICES] if isinstance(s, CronService))
+def _cron(request: web.Request) -> CronTrigger:
+    return request.app[TRIGGERS][CRON]
 
 
 async def _body_field(request: web.Request, key: str, shape: str) -> Any:
@@ -144,4 +143,4 @@ async def cron_fire(request: web.Request) -> web.Response:
 async def s3_endpoint(request: web.Request) -> web.Response:
     """The fake S3's endpoint and keys, for any S3 client; starts it if nothing has yet."""
     request.app[AUTH].require_developer(request.headers.get("Authorization"))
-    return json_response(await s3_service(request.app[TRIGGER_SERVICES]).info())
+    return json_response(await request.app[TRIGGERS][S3_UPLOAD].info())

@@ -14,7 +14,7 @@ from ..clock import parse_iso
 from ..errors import BadRequest, MethodNotAllowed, NotFound
 from ..events.request import HttpRequest
 from ..invoke import Invocation
-from ..keys import AUTH, INVOKER, LOGS, REGISTRY
+from ..keys import AUTH, INVOKER, LOGS, REGISTRY, TRIGGERS
 from ..logstore import LogEntry
 from ..registry.spec import parse_spec, validate_env_patch
 from ..triggers.http import METHODS
@@ -39,7 +39,7 @@ async def deploy(request: web.Request) -> web.Response:
     _developer(request)
     spec = parse_spec(await read_json(request))
     fn, created = await request.app[REGISTRY].deploy(request.match_info["app_id"], spec)
-    return json_response(fn.to_json(_base_url(request)), 201 if created else 200)
+    return json_response(request.app[TRIGGERS].function_json(fn, _base_url(request)), 201 if created else 200)
 
 
 @routes.get("/v1/{app_id}/functions")
@@ -47,14 +47,14 @@ async def list_functions(request: web.Request) -> web.Response:
     _developer(request)
     base = _base_url(request)
     fns = request.app[REGISTRY].list(request.match_info["app_id"])
-    return json_response({"functions": [fn.to_json(base) for fn in fns]})
+    return json_response({"functions": [request.app[TRIGGERS].function_json(fn, base) for fn in fns]})
 
 
 @routes.get("/v1/{app_id}/functions/{name}")
 async def get_function(request: web.Request) -> web.Response:
     _developer(request)
     fn = request.app[REGISTRY].get(request.match_info["app_id"], request.match_info["name"])
-    return json_response(fn.to_json(_base_url(request), detail=True))
+    return json_response(request.app[TRIGGERS].function_json(fn, _base_url(request), detail=True))
 
 
 @routes.delete("/v1/{app_id}/functions/{name}")

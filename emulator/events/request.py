@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["HttpRequest", "is_text"]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+__all__ = ["HttpRequest", "is_text", "read_request"]
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
                "application/x-www-form-urlencoded", "application/graphql", "application/x-ndjson")
@@ -32,6 +36,30 @@ class HttpRequest:
             if key.lower() == lname:
                 return value
         return None
+
+
+async def read_request(request: web.Request, *, resource: str | None = None,
+                       path_params: dict[str, str] | None = None) -> HttpRequest:
+    """A `/fn/` request as the function sees it: its path is the part below `/fn/{name}`."""
+    return HttpRequest(
+        method=request.method,
+        path="/" + request.match_info.get("rest", ""),
+        full_path=request.path,
+        query=tuple(request.query.items()),
+        raw_query=request.rel_url.raw_query_string,
+        headers=tuple((k, _text(v)) for k, v in request.headers.items()),
+        body=await request.read(),
+        source_ip=request.remote or "127.0.0.1",
+        host=request.host,
+        resource=resource,
+        path_params=path_params,
+    )
+
+
+def _text(value: str) -> str:
+    """aiohttp keeps header bytes that are not UTF-8 as surrogates; the event is JSON, so they
+    reach the function as U+FFFD."""
+    return value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def is_text(body: bytes, content_type: str | None) -> bool:

@@ -188,8 +188,8 @@ def _triggers(body: Mapping[str, Any]) -> tuple[TriggerSpec, ...]:
         if not isinstance(type_, str) or type_ not in TRIGGER_TYPES:
             raise BadRequest(f"{f}.type: unknown trigger type {type_!r}; one of {', '.join(TRIGGER_TYPES)}",
                              f"{f}.type")
-        validate = TRIGGERS.get(type_)
-        if validate is None:
+        kind = TRIGGERS.get(type_)
+        if kind is None:
             raise BadRequest(f"{f}.type: {type_} triggers are not available in this version of fnemu "
                              f"(available: {', '.join(TRIGGERS)})", f"{f}.type")
         if type_ in seen:
@@ -200,7 +200,7 @@ def _triggers(body: Mapping[str, Any]) -> tuple[TriggerSpec, ...]:
             config = {}
         if not isinstance(config, Mapping):
             raise BadRequest(f"{f}.config: must be an object", f"{f}.config")
-        out.append(TriggerSpec(type_, validate(config, f"{f}.config")))
+        out.append(TriggerSpec(type_, kind.validate(config, f"{f}.config")))
     return tuple(out)
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import BadRequest, MethodNotAllowed, NotFound
+from ..errors import BadRequest, MethodNotAllowed, NotFound, Unauthorized
+from .base import Admitted, Deployed, Trigger, TriggerContext, TriggerType
 
-__all__ = ["HttpRoute", "METHODS", "validate"]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+__all__ = ["HTTP", "HttpRoute", "HttpTrigger", "METHODS", "validate"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SEGMENT = re.compile(r"^(?:\{([A-Za-z_][A-Za-z0-9_]*)(\+)?\}|[A-Za-z0-9._~!$&'()*,;=:@%-]+)$")
@@ -116,3 +120,27 @@ class HttpRoute:
                 self.allowed(),
             )
         return resource, params
+
+
+class HttpTrigger(Trigger):
+    """Takes every `/fn/` request the other request triggers left: auth, then the route. The
+    route is compiled once per deploy, with the spec (`FunctionSpec.route`), which test-invoke
+    matches against too."""
+
+    type: ClassVar[str] = "http"
+
+    def __init__(self, context: TriggerContext) -> None:
+        self._caller = context.caller
+
+    async def check(self, fn: Deployed, request: web.Request) -> Admitted | None:
+        route = fn.current.spec.route
+        if route is None:
+            return None
+        if route.auth_required and self._caller(request.headers.get("Authorization")) == "anonymous":
+            raise Unauthorized("this function's http trigger needs auth: send Authorization: Bearer <developer "
+                               "token or end-user token>")
+        resource, params = route.match(request.method, "/" + request.match_info.get("rest", ""))
+        return Admitted("http", resource, params)
+
+
+HTTP = TriggerType("http", validate, HttpTrigger)

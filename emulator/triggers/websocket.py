@@ -5,6 +5,7 @@ that answer, as API Gateway does), runs one invocation per text or binary frame 
 answer's body back as a frame, and ends with `$disconnect`. Frames run at once (on as many workers
 as the pool gives) but their replies leave in the order the frames came: each reply waits for the
 one before it. The `@connections` API (`api/connections.py`) pushes to and closes connections by id.
+The upgrade comes through `check`, which `api/fn.py` calls before the http trigger's.
 
 Connections the emulator itself ends (the function deleted or its websocket trigger removed, a
 reset, shutdown) close with 1001 and without `$disconnect`: the function, or its worker, is gone.
@@ -17,15 +18,13 @@ import base64
 import logging
 import os
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from aiohttp import WSCloseCode, WSMsgType, web
-
-from ..errors import BadRequest, Gone, NotFound
+from ..errors import BadRequest, Gone, NotFound, Unauthorized
 from ..events.apigw import MalformedResponse
-from ..events.request import HttpRequest, is_text
+from ..events.request import HttpRequest, is_text, read_request
 from ..events.websocket import (
     CONNECTION_HEADER,
     Peer,
@@ -39,13 +38,12 @@ from ..events.websocket import (
     message_event,
     socket_request,
 )
-from .base import TriggerContext, TriggerService
+from .base import Deployed, Trigger, TriggerContext, TriggerType
 
 if TYPE_CHECKING:
-    from ..invoke import Invocation
-    from ..registry.registry import Function
+    from aiohttp import web
 
-__all__ = ["WebSocketService", "auth_required", "validate", "websocket_service"]
+__all__ = ["WEBSOCKET", "WebSocketTrigger", "validate"]
 
 _log = logging.getLogger("fnemu.websocket")
 _FIELDS = ("auth",)
@@ -54,7 +52,8 @@ _IN_FLIGHT = 64
 not read until one is done (TCP pushes back on the client)."""
 _CLOSE_WAIT_S = 2.0
 """How long a close waits for the client's own close frame."""
-_ENDS = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR})
+_NORMAL, _GOING_AWAY, _ABNORMAL = 1000, 1001, 1006
+"""Close codes (RFC 6455 §7.4.1)."""
 _GONE_KEPT = 10_000
 """Closed connection ids remembered to answer 410 rather than 404."""
 
@@ -70,10 +69,29 @@ def validate(config: Mapping[str, Any], field: str) -> dict[str, Any]:
     return {"auth": auth}
 
 
-def auth_required(fn: Function) -> bool | None:
-    """Whether the function's websocket upgrade needs a token; None when it has no websocket trigger."""
-    trigger = fn.current.spec.trigger("websocket")
-    return None if trigger is None else trigger.config.get("auth", "required") == "required"
+class _Invocation(Protocol):
+    """What a connection reads of an `invoke.Invocation`."""
+
+    id: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    failure: str | None
+
+    def public_error(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """An invocation that failed (or whose answer was malformed), as its caller is told."""
+
+    code: str
+    message: str
+    status: int
+    invocation_id: str
+
+    def frame(self) -> str:
+        return error_frame(self.code, self.message, status=self.status, invocation_id=self.invocation_id)
 
 
 def _new_id() -> str:
@@ -84,7 +102,7 @@ def _new_id() -> str:
 @dataclass(slots=True)
 class _Connection:
     peer: Peer
-    fn: Function
+    fn: Deployed
     ws: web.WebSocketResponse
     quiet: bool = False
     """Closed by the emulator: no `$disconnect`, and no frame starts an invocation."""
@@ -94,8 +112,9 @@ class _Connection:
     close_reason: str = ""
 
 
-class WebSocketService:
-    """The open connections, by id; a TriggerService, so deletes, resets and shutdown close them."""
+class WebSocketTrigger(Trigger):
+    """The open connections, by id: upgrades come through `check`; deletes, resets and shutdown
+    close them."""
 
     type: ClassVar[str] = "websocket"
 
@@ -107,21 +126,18 @@ class WebSocketService:
 
     # -- the registry and the server's life
 
-    def attached(self, fn: Function) -> None:
+    def attach(self, fn: Deployed) -> None:
         """An update that drops the websocket trigger closes the function's connections; one that
         keeps it leaves them open, and their next frames run the new version."""
-        if auth_required(fn) is None:
-            self.detached(fn)
+        if fn.current.spec.trigger("websocket") is None:
+            self.detach(fn)
 
-    def detached(self, fn: Function) -> None:
+    def detach(self, fn: Deployed) -> None:
         for conn in list(self._open.values()):
             if conn.fn.app_id == fn.app_id and conn.fn.name == fn.name:
                 task = asyncio.get_running_loop().create_task(self._shut(conn, "function removed"))
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)
-
-    async def start(self) -> None:
-        """Nothing to arm: connections arrive through `/fn/` upgrades."""
 
     async def reset(self) -> None:
         await self.close()
@@ -132,7 +148,7 @@ class WebSocketService:
 
     async def _shut(self, conn: _Connection, reason: str) -> None:
         conn.quiet = True
-        await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=reason.encode())
+        await conn.ws.close(code=_GOING_AWAY, message=reason.encode())
 
     # -- the @connections API
 
@@ -157,24 +173,37 @@ class WebSocketService:
 
     async def disconnect(self, connection_id: str) -> None:
         """Close the connection (1000); its function gets `$disconnect`."""
-        await self._get(connection_id).ws.close(code=WSCloseCode.OK, message=b"closed by the @connections API")
+        await self._get(connection_id).ws.close(code=_NORMAL, message=b"closed by the @connections API")
 
     # -- a connection's life
 
-    async def serve(self, request: web.Request, fn: Function, upgrade: HttpRequest) -> web.StreamResponse | Invocation:
-        """Run one connection to its end; the `$connect` invocation instead when it refused."""
+    async def check(self, fn: Deployed, request: web.Request) -> web.StreamResponse | None:
+        """A WebSocket upgrade (any other request is left to the http trigger): auth as http,
+        then the connection, run to its end; `$connect`'s own answer when it refused."""
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return None
+        from aiohttp import web  # here: the deploy validator imports this module, and no aiohttp
+
+        trigger = fn.current.spec.trigger("websocket")
+        if (trigger is not None and trigger.config.get("auth") == "required"
+                and self._context.caller(request.headers.get("Authorization")) == "anonymous"):
+            raise Unauthorized("this function's websocket trigger needs auth: send Authorization: Bearer "
+                               "<developer token or end-user token>")
         config = self._context.config
         ws = web.WebSocketResponse(max_msg_size=config.max_body_bytes, heartbeat=config.websocket_heartbeat_s,
                                    timeout=_CLOSE_WAIT_S)
         if not ws.can_prepare(request).ok:
-            raise BadRequest("not a WebSocket upgrade: send GET with Upgrade: websocket and "
-                             "Sec-WebSocket-Key/Version", "Upgrade")
+            raise BadRequest("not a WebSocket upgrade: send GET with Upgrade: websocket, Connection: Upgrade "
+                             "and Sec-WebSocket-Key/Version", "Upgrade")
+        upgrade = await read_request(request)
         peer = Peer(connection_id=_new_id(), app_id=fn.app_id, path=upgrade.path, full_path=upgrade.full_path,
                     host=upgrade.host, source_ip=upgrade.source_ip, user_agent=upgrade.header("user-agent"),
                     connected_at=self._context.clock.now())
-        inv, reply = await self._invoke(fn, peer, "connect", upgrade=upgrade)
-        if reply is None or not 200 <= reply.status < 300:
-            return inv if reply is None else replace(inv, status=reply.status, headers=reply.headers, body=reply.body)
+        answer = await self._invoke(fn, peer, "connect", upgrade=upgrade)
+        if isinstance(answer, _Failed):
+            return web.Response(status=answer.status, text=answer.frame(), content_type="application/json")
+        if not 200 <= answer.status < 300:
+            return web.Response(status=answer.status, headers=answer.headers, body=answer.body)
         ws.headers[CONNECTION_HEADER] = peer.connection_id
         await ws.prepare(request)
         conn = _Connection(peer, fn, ws)
@@ -187,12 +216,15 @@ class WebSocketService:
             if len(self._gone) > _GONE_KEPT:
                 self._gone.popitem(last=False)
         if not conn.quiet:
-            code = conn.close_code or ws.close_code or WSCloseCode.ABNORMAL_CLOSURE
+            code = conn.close_code or ws.close_code or _ABNORMAL
             await self._invoke(fn, peer, "disconnect", code=int(code), reason=conn.close_reason)
         return ws
 
     async def _receive(self, conn: _Connection) -> None:
         """Read frames until the socket closes; return when every frame's reply has gone out."""
+        from aiohttp import WSMsgType
+
+        ends = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
         last: asyncio.Task[None] | None = None
         while True:
             msg = await conn.ws.receive()
@@ -200,7 +232,7 @@ class WebSocketService:
                 data, binary = msg.data.encode("utf-8"), False
             elif msg.type is WSMsgType.BINARY:
                 data, binary = msg.data, True
-            elif msg.type in _ENDS:
+            elif msg.type in ends:
                 if msg.type is WSMsgType.CLOSE:
                     conn.close_reason = msg.extra or ""
                 elif msg.type is WSMsgType.ERROR:  # a frame over the limit (1009), bad UTF-8 (1007)
@@ -218,12 +250,8 @@ class WebSocketService:
         try:
             frame: str | bytes | None = None
             if not conn.quiet:
-                inv, reply = await self._invoke(conn.fn, conn.peer, "message", data, binary=binary)
-                if reply is None:
-                    frame = error_frame(inv.failure or "function_error", inv.public_error(), status=inv.status,
-                                        invocation_id=inv.id)
-                else:
-                    frame = reply.frame()
+                answer = await self._invoke(conn.fn, conn.peer, "message", data, binary=binary)
+                frame = answer.frame()
             if before is not None:
                 await asyncio.wait([before])
             if frame is not None and not conn.ws.closed:
@@ -235,11 +263,11 @@ class WebSocketService:
         finally:
             conn.slots.release()
 
-    async def _invoke(self, fn: Function, peer: Peer, route: Route, data: bytes = b"", *, binary: bool = False,
+    async def _invoke(self, fn: Deployed, peer: Peer, route: Route, data: bytes = b"", *, binary: bool = False,
                       upgrade: HttpRequest | None = None, code: int | None = None, reason: str = "",
-                      ) -> tuple[Invocation, Reply | None]:
-        """One invocation through the one invoke path, and the function's reply; None for a
-        failure. A `lambda` result is read as API Gateway reads one."""
+                      ) -> Reply | _Failed:
+        """One invocation through the one invoke path, and the function's reply. A `lambda`
+        result is read as API Gateway reads one."""
         now = self._context.clock.now()
         request_id = _new_id()
         if route == "connect":
@@ -251,18 +279,15 @@ class WebSocketService:
             event = disconnect_event(peer, code=code or 0, reason=reason, request_id=request_id, now=now)
         request = socket_request(peer, route, data, binary=binary, upgrade=upgrade, close_code=code)
         lambda_style = fn.current.spec.runtime == "lambda"
-        inv = await self._context.invoker.invoke(fn, request, "websocket", event=event)
+        inv: _Invocation = await self._context.invoker.invoke(fn, request, "websocket", event=event)
         if inv.failure is not None:
-            return inv, None
+            return _Failed(inv.failure, inv.public_error(), inv.status, inv.id)
         if not lambda_style:
-            return inv, http_reply(inv.status, inv.headers, inv.body)
+            return http_reply(inv.status, inv.headers, inv.body)
         try:
-            return inv, lambda_reply(inv.body)
+            return lambda_reply(inv.body)
         except MalformedResponse as exc:
-            inv.status, inv.failure, inv.error = 502, "bad_response", str(exc)
-            return inv, None
+            return _Failed("bad_response", str(exc), 502, inv.id)
 
 
-def websocket_service(services: Iterable[TriggerService]) -> WebSocketService:
-    """The emulator's WebSocket connections among its trigger services."""
-    return next(s for s in services if isinstance(s, WebSocketService))
+WEBSOCKET = TriggerType("websocket", validate, WebSocketTrigger)
