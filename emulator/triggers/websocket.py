@@ -139,6 +139,10 @@ class WebSocketTrigger(Trigger):
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)
 
+    def render(self, fn: Deployed, base_url: str) -> dict[str, Any]:
+        """The `ws://` URL clients connect to (any path below it works too)."""
+        return {"url": f"ws{base_url.removeprefix('http')}/v1/{fn.app_id}/fn/{fn.name}"}
+
     async def reset(self) -> None:
         await self.close()
 

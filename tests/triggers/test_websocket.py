@@ -45,10 +45,14 @@ def control(fnemu: Any, method: str, path: str, headers: dict[str, str] | None =
 
 # --- deploy ---------------------------------------------------------------------------------------
 
-def test_config_is_echoed_with_auth_required_by_default(fnemu: Any) -> None:
-    assert deploy_chat(fnemu)["triggers"] == [{"type": "websocket", "config": {"auth": "required"}}]
+def test_config_is_echoed_with_auth_required_by_default_and_the_url(fnemu: Any) -> None:
+    url = f"ws{fnemu.url.removeprefix('http')}/v1/{fnemu.app_id}/fn/chat"
+    assert deploy_chat(fnemu)["triggers"] == [{"type": "websocket", "config": {"auth": "required"}, "url": url}]
     fn = deploy_chat(fnemu, triggers=[{"type": "websocket", "config": {"auth": "none"}}, {"type": "http"}])
-    assert fn["triggers"][0] == {"type": "websocket", "config": {"auth": "none"}}
+    assert fn["triggers"][0] == {"type": "websocket", "config": {"auth": "none"}, "url": url}
+    with connect(url, legacy=True) as ws:  # the URL as shown
+        ws.send("hi")
+        assert ws.recv(timeout=30) == "hi"
 
 
 @pytest.mark.parametrize(("config", "field"), [
