@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import Clock
-from .errors import WorkerError
+from .errors import ConsoleLine, LoadError, WorkerError
 from .events.request import HttpRequest
 from .events.trigger import trigger_request
 from .logstore import LogEntry
 from .registry.registry import Function
-from .runtime import LoadError, Runtime
-from .runtime.worker import ConsoleLine
+from .runtime import Runtime
 
 __all__ = ["Invocation", "Invoker"]
 
@@ -83,13 +82,13 @@ class Invoker:
             answer = await self._runtime.call(version, request, event=event, request_id=request_id, now=now,
                                               timeout=spec.timeout_ms / 1000)
         except LoadError as exc:
-            inv.status, inv.failure = 500, "load_failed"
+            inv.status, inv.failure = exc.status, exc.failure
             inv.error = f"the function's code did not load: {exc.message}"
-            inv.console = getattr(exc, "console", [])
+            inv.console = exc.console
         except WorkerError as exc:
             inv.status, inv.failure, inv.error = exc.status, exc.failure, exc.message
-            inv.console = getattr(exc, "console", [])
-            inv.memory_mb = _mb(getattr(exc, "memory_kb", 0))
+            inv.console = exc.console
+            inv.memory_mb = _mb(exc.memory_kb)
         else:
             result = answer.result
             inv.console = result.console

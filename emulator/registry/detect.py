@@ -10,7 +10,7 @@ import re
 
 from ..errors import BadRequest
 
-__all__ = ["detect_language", "detect_runtime", "entry_suffix"]
+__all__ = ["code_suffix", "detect_language", "detect_runtime"]
 
 Marker = tuple[str, re.Pattern[str]]
 
@@ -101,8 +101,8 @@ def detect_runtime(code: str, language: str) -> str:
                      f"`exports.handler` or `export const handler`; add one, or {_CHOOSE_STYLE}", "runtime")
 
 
-def entry_suffix(language: str, code: str) -> str:
-    """The file deployed code is written to: Node reads `.mjs` as an ES module, `.cjs` as CommonJS."""
+def code_suffix(language: str, code: str) -> str:
+    """The suffix deployed code is stored with: Node reads `.mjs` as an ES module, `.cjs` as CommonJS."""
     if language == "python":
         return ".py"
     return ".mjs" if _ESM.search(code) else ".cjs"

@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
 from ..config import Config
-from ..errors import DeployError
+from ..errors import DeployError, LoadError
 from ..events.request import HttpRequest
+from ..registry.detect import code_suffix
 from . import requirements
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
 from .styles import STYLES, Call, MalformedResponse, Response
-from .worker import LoadError, Worker, WorkerResult
+from .worker import Worker, WorkerResult
 
 if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
+    from ..registry.spec import FunctionSpec
 
-__all__ = ["Answer", "LoadError", "Runtime", "WorkerResult"]
+__all__ = ["Answer", "Runtime", "WorkerResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,10 @@ class Runtime:
         self._clock = clock
         self._pools: dict[int, WorkerPool] = {}
         self._ids = itertools.count(1)
+
+    def code_file_name(self, spec: FunctionSpec) -> str:
+        """`lambda_function.py`, `main.py`, `index.mjs`...: the style's name for the file."""
+        return STYLES[spec.runtime].file_stems[spec.language] + code_suffix(spec.language, spec.code)
 
     async def prepare(self, version: FunctionVersion) -> None:
         """Start the version's first worker: a deploy is refused (400) if its style's library is
@@ -77,10 +84,13 @@ class Runtime:
         except MalformedResponse as exc:
             return Answer(result, bad_response=str(exc))
 
-    def retire(self, version: FunctionVersion) -> None:
+    def retire(self, version: FunctionVersion, drained: Callable[[], None] | None = None) -> None:
+        """Replaced or deleted: no new calls; `drained` runs once no worker of it is left."""
         pool = self._pools.pop(version.revision, None)
         if pool is not None:
-            pool.retire()
+            pool.retire(drained)
+        elif drained is not None:
+            drained()
 
     def workers(self, version: FunctionVersion) -> int:
         pool = self._pools.get(version.revision)

@@ -27,15 +27,16 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
     workers: list[Worker] = []
 
     async def start(code: str, language: str = "python", memory_mb: int = 128,
-                    node_flags: Sequence[str] = ()) -> Worker:
+                    node_flags: Sequence[str] = (), style: str = "lambda") -> Worker:
         if language == "python":
             entry = tmp_path / f"fn{len(workers)}.py"
-            argv = [sys.executable, str(BOOTSTRAP / "python_worker.py"), "lambda", str(entry), "handler"]
+            handler = "handler" if style == "lambda" else "main"
+            argv = [sys.executable, str(BOOTSTRAP / "python_worker.py"), style, str(entry), handler]
         else:
             entry = tmp_path / f"fn{len(workers)}.mjs"
             node = shutil.which("node")
             assert node is not None
-            argv = [node, *node_flags, str(BOOTSTRAP / "node_worker.mjs"), "lambda", str(entry), ""]
+            argv = [node, *node_flags, str(BOOTSTRAP / "node_worker.mjs"), style, str(entry), ""]
         entry.write_text(code)
         worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), label="test",
                                     console_cap=1 << 20, memory_mb=memory_mb, now=time.time,

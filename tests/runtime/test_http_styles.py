@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import fixture_code
+from tests.helpers import fixture_code, wait_until
 
 from .procs import gone
 
@@ -148,3 +148,25 @@ def test_a_cron_trigger_hands_the_event_as_a_post_naming_the_trigger(fnemu: Any,
     assert seen["json"]["detail-type"] == "Scheduled Event"
     (entry,) = fnemu.logs("fn")
     assert (entry["trigger"], entry["method"], entry["path"]) == ("cron", "POST", "/")
+
+
+RECORDER = {
+    "gcf": "def main(request):\n"
+           "    event = request.get_json()\n"
+           "    print(request.method, request.headers['X-Fnemu-Trigger'], event['Records'][0]['s3']['object']['key'])\n"
+           "    return 'ok'\n",
+    "azure": "import azure.functions as func\n"
+             "def main(req):\n"
+             "    event = req.get_json()\n"
+             "    print(req.method, req.headers['X-Fnemu-Trigger'], event['Records'][0]['s3']['object']['key'])\n"
+             "    return 'ok'\n",
+}
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_an_s3_upload_arrives_as_a_post_of_the_s3_event(fnemu: Any, style: str) -> None:
+    fnemu.deploy("rec", RECORDER[style], triggers=[{"type": "s3_upload", "config": {"bucket": "uploads"}}])
+    fnemu.s3_client().put_object(Bucket="uploads", Key="in/cat.txt", Body=b"meow")
+    (entry,) = wait_until(lambda: fnemu.logs("rec"), timeout=20, message="the upload's invocation")
+    assert (entry["trigger"], entry["status_code"]) == ("s3_upload", 200)
+    assert [line["message"] for line in entry["consoleLogs"]] == ["POST s3_upload in/cat.txt"]

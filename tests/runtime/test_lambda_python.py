@@ -151,7 +151,7 @@ def test_handler_exception_is_500_without_the_traceback_in_the_body(fnemu: Any) 
     assert "Traceback" not in r.text and "boom from the handler" not in r.text
     (entry,) = fnemu.logs("faulty", limit=1)
     assert entry["status_code"] == 500
-    assert entry["error"].startswith("ValueError: boom from the handler (faulty.py, line ")
+    assert entry["error"].startswith("ValueError: boom from the handler (lambda_function.py, line ")
     assert "Traceback (most recent call last)" in entry["error"]
     assert 'raise ValueError("boom from the handler")' in entry["error"]
     assert "python_worker" not in entry["error"]

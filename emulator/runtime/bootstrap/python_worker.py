@@ -274,6 +274,7 @@ def _format_error(exc, path):
     """`Type: message`, with the user's file and line when the error points into it."""
     name = os.path.basename(path)
     if isinstance(exc, SyntaxError):
+        name = os.path.basename(exc.filename or path)  # the module it is in, maybe one the entry imports
         return f"{type(exc).__name__}: {exc.msg} ({name}, line {exc.lineno})", exc.lineno
     line = _user_line(exc, path)
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -479,7 +480,7 @@ def _azure():
             mimetype = value.mimetype
             pairs.append(["Content-Type", f"{mimetype}; charset={value.charset}" if mimetype.startswith("text/")
                           else mimetype])
-        return _raw_reply(value.status_code, pairs, value.get_body() or b"")
+        return _raw_reply(int(value.status_code), pairs, value.get_body() or b"")
 
     return call
 
