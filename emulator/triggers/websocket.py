@@ -28,10 +28,10 @@ from ..events.request import HttpRequest, is_text, read_request
 from ..events.websocket import (
     CONNECTION_HEADER,
     Peer,
+    Reply,
     Route,
     connect_event,
     disconnect_event,
-    Reply,
     error_frame,
     http_reply,
     lambda_reply,

@@ -225,6 +225,28 @@ def test_push_sends_a_frame_and_delete_closes_with_disconnect(fnemu: Any) -> Non
     api_error(control(fnemu, "POST", "/_emu/connections/nobody", content=b"x"), 404, "id")
 
 
+PUSHER = """import os
+import urllib.request
+
+
+def handler(event, context):
+    ctx = event["requestContext"]
+    if ctx["routeKey"] != "$default":
+        return {"statusCode": 200}
+    url = f"http://{ctx['domainName']}/_emu/connections/{ctx['connectionId']}"
+    urllib.request.urlopen(urllib.request.Request(url, data=b"pushed first", headers={
+        "Authorization": "Bearer " + os.environ["FNEMU_TOKEN"], "Content-Type": "text/plain"})).read()
+    return {"statusCode": 200, "body": "then the reply"}
+"""
+
+
+def test_a_function_pushes_to_its_own_connection_while_it_runs(fnemu: Any) -> None:
+    fnemu.deploy("chat", PUSHER, triggers=WS, envVars={"FNEMU_TOKEN": fnemu.token})
+    with fnemu.websocket("chat") as ws:
+        ws.send("go")
+        assert [ws.receive(), ws.receive()] == ["pushed first", "then the reply"]
+
+
 def test_the_connections_api_needs_the_developer_token(fnemu: Any) -> None:
     deploy_chat(fnemu)
     with fnemu.websocket("chat") as ws:
