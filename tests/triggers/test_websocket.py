@@ -363,17 +363,40 @@ def test_stopping_the_server_closes_open_sockets_at_once(
     assert {ws.close_code for ws in sockets} == {1001}
 
 
+def raw_upgrade(emulator: Any) -> socket.socket:
+    """A bare TCP client after its upgrade: it sends what it is told and never answers a ping."""
+    host, port = emulator.url.removeprefix("http://").split(":")
+    raw = socket.create_connection((host, int(port)), timeout=10)
+    raw.sendall(f"GET /v1/{emulator.app_id}/fn/chat HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {emulator.token}\r\n\r\n".encode())
+    assert raw.recv(4096).startswith(b"HTTP/1.1 101")
+    return raw
+
+
+def disconnects(emulator: Any) -> list[dict[str, Any]]:
+    return wait_until(lambda: [e for e in events(emulator, "chat")
+                               if e["requestContext"]["eventType"] == "DISCONNECT"], message="$disconnect")
+
+
 def test_a_client_that_stops_answering_pings_is_closed_by_the_heartbeat(make_emulator: Any) -> None:
     emulator = make_emulator(websocket_heartbeat_s=0.4)
     deploy_chat(emulator)
-    host, port = emulator.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as raw:  # a client that never pongs
-        raw.sendall(f"GET /v1/{emulator.app_id}/fn/chat HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                    f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {emulator.token}\r\n\r\n".encode())
-        assert raw.recv(4096).startswith(b"HTTP/1.1 101")
+    with raw_upgrade(emulator) as raw:
         while raw.recv(4096):  # pings, then the end
             pass
-    disconnect = wait_until(lambda: [e for e in events(emulator, "chat")
-                                     if e["requestContext"]["eventType"] == "DISCONNECT"], message="$disconnect")
-    assert disconnect[0]["requestContext"]["disconnectStatusCode"] == 1006
+    assert disconnects(emulator)[0]["requestContext"]["disconnectStatusCode"] == 1006
+
+
+def test_a_client_that_vanishes_before_its_reply_costs_nothing_but_itself(fnemu: Any) -> None:
+    deploy_chat(fnemu)
+    payload = b"sleep 0.3"
+    mask = b"\x01\x02\x03\x04"
+    with raw_upgrade(fnemu) as raw:  # one masked text frame, then the socket is gone
+        raw.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    assert disconnects(fnemu)[0]["requestContext"]["disconnectStatusCode"] == 1006
+    message = [e for e in fnemu.logs("chat") if e["consoleLogs"] and '"MESSAGE"' in e["consoleLogs"][0]["message"]]
+    assert [e["status_code"] for e in message] == [200]
+    with fnemu.websocket("chat") as ws:
+        ws.send("still serving")
+        assert ws.receive() == "still serving"
