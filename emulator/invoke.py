@@ -20,7 +20,7 @@ from .events.apigw import MalformedResponse, event_v1, event_v2, response_from_r
 from .events.request import HttpRequest
 from .events.trigger import trigger_request
 from .events.web import request_event, response_from_reply
-from .logstore import LogEntry
+from .logstore import KEPT_BODY_BYTES, LogEntry
 from .registry.registry import Function
 from .runtime import LoadError, Runtime
 from .runtime.worker import ConsoleLine
@@ -62,9 +62,10 @@ class Invoker:
         return await self.invoke(fn, request, trigger, event=event)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
-                     event: dict[str, Any] | None = None) -> Invocation:
+                     event: dict[str, Any] | None = None, source: str | None = None) -> Invocation:
         """Run one invocation and log it. With `event`, a `lambda` handler gets that event as it
-        is and its return value becomes a JSON body; otherwise it gets an API Gateway event."""
+        is and its return value becomes a JSON body; otherwise it gets an API Gateway event.
+        `source`: the webhook signature scheme that matched, for the log entry."""
         version = fn.current
         spec = version.spec
         n = next(self._ids)
@@ -111,7 +112,8 @@ class Invoker:
                     inv.status, inv.failure, inv.error = 502, "bad_response", str(exc)
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
-                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console))
+                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
+                               request if len(request.body) <= KEPT_BODY_BYTES else None))
         return inv
 
 

@@ -50,7 +50,8 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         resource=admitted.resource,
         path_params=admitted.path_params,
     )
-    return respond(await request.app[INVOKER].invoke(fn, req, admitted.trigger))
+    return respond(await request.app[INVOKER].invoke(fn, req, admitted.trigger,
+                                                               source=admitted.source))
 
 
 def _text(value: str) -> str:
