@@ -62,10 +62,12 @@ class Invoker:
         return await self.invoke(fn, request, trigger, event=event)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
-                     event: dict[str, Any] | None = None, source: str | None = None) -> Invocation:
+                     event: dict[str, Any] | None = None, source: str | None = None,
+                     keep_request: bool = False) -> Invocation:
         """Run one invocation and log it. With `event`, a `lambda` handler gets that event as it
         is and its return value becomes a JSON body; otherwise it gets an API Gateway event.
-        `source`: the webhook signature scheme that matched, for the log entry."""
+        `source`: the webhook signature scheme that matched, for the log entry; `keep_request`:
+        keep the request with it (when its body is at most KEPT_BODY_BYTES), for a replay."""
         version = fn.current
         spec = version.spec
         n = next(self._ids)
@@ -113,7 +115,7 @@ class Invoker:
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
-                               request if len(request.body) <= KEPT_BODY_BYTES else None))
+                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None))
         return inv
 
 

@@ -15,7 +15,8 @@ __all__ = ["KEPT_BODY_BYTES", "FunctionLog", "LogEntry", "LogStore"]
 
 _GENERATIONS_KEPT = 5
 KEPT_BODY_BYTES = 256 * 1024
-"""A request whose body is at most this size is kept with its log entry (what a replay re-sends)."""
+"""A replayable request (a webhook delivery) whose body is at most this size is kept with its log
+entry: what a replay re-sends."""
 
 
 @dataclass(slots=True)

@@ -50,8 +50,8 @@ async def call_function(request: web.Request) -> web.StreamResponse:
         resource=admitted.resource,
         path_params=admitted.path_params,
     )
-    return respond(await request.app[INVOKER].invoke(fn, req, admitted.trigger,
-                                                               source=admitted.source))
+    return respond(await request.app[INVOKER].invoke(
+        fn, req, admitted.trigger, source=admitted.source, keep_request=admitted.replayable))
 
 
 def _text(value: str) -> str:

@@ -127,12 +127,12 @@ class WebhookTrigger(Trigger):
         if request.method != "POST":
             raise MethodNotAllowed(f"webhook: deliveries are POST requests, not {request.method}", ["POST"])
         if hook.secret is None:
-            return Admitted("webhook")
+            return Admitted("webhook", replayable=True)
         try:
             source = verify(hook.sources, hook.secret, request.headers, await request.read(), now=time.time())
         except SignatureError as exc:
             raise Unauthorized(f"webhook: {exc}") from None
-        return Admitted("webhook", source=source)
+        return Admitted("webhook", source=source, replayable=True)
 
 
 WEBHOOK = TriggerType("webhook", validate, WebhookTrigger)
