@@ -5,8 +5,8 @@
     │   ├── BadRequest 400 ── DeployError (code does not load: runtime message + line)
     │   ├── Unauthorized 401 · Forbidden 403 · NotFound 404
     │   └── MethodNotAllowed 405 · Conflict 409 · PayloadTooLarge 413
-    └── WorkerError                                    raised in runtime/, turned into a result by invoke.py
-        └── WorkerTimeout (→504) · WorkerOutOfMemory (→500) · WorkerCrashed (→502)
+    └── WorkerError(message, console, memory_kb)       raised in runtime/, turned into a result by invoke.py
+        └── WorkerTimeout (→504) · WorkerOutOfMemory (→500) · WorkerCrashed (→502) · LoadError (→500)
 
 Code that runs before user code raises an ApiError; a worker failure never reaches the HTTP edge
 as an exception.
@@ -20,9 +20,11 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "Conflict",
+    "ConsoleLine",
     "DeployError",
     "FnemuError",
     "Forbidden",
+    "LoadError",
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
@@ -32,6 +34,9 @@ __all__ = [
     "WorkerOutOfMemory",
     "WorkerTimeout",
 ]
+
+ConsoleLine = tuple[str, str, float]
+"""(level, message, epoch seconds) of one line of a function's console output."""
 
 
 class FnemuError(Exception):
@@ -96,14 +101,17 @@ class PayloadTooLarge(ApiError):
 
 class WorkerError(FnemuError):
     """A worker could not produce a result; `status` is what the caller gets, `failure` what the
-    invocation records."""
+    invocation records. `console` is what the invocation printed before it failed, `memory_kb` its
+    peak RSS (0 when unknown)."""
 
     status = 502
     failure = "crashed"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, console: list[ConsoleLine] | None = None, memory_kb: int = 0) -> None:
         super().__init__(message)
         self.message = message
+        self.console: list[ConsoleLine] = [] if console is None else console
+        self.memory_kb = memory_kb
 
 
 class WorkerTimeout(WorkerError):
@@ -118,3 +126,14 @@ class WorkerOutOfMemory(WorkerError):
 
 class WorkerCrashed(WorkerError):
     status = 502
+
+
+class LoadError(WorkerError):
+    """The function's code did not load: the runtime's message, with the line when known."""
+
+    status = 500
+    failure = "load_failed"
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line

@@ -12,18 +12,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from .clock import Clock
-from .errors import WorkerError
-from .events.apigw import MalformedResponse, event_v1, event_v2, response_from_result
+from .errors import ConsoleLine, LoadError, WorkerError
 from .events.request import HttpRequest
 from .events.trigger import trigger_request
-from .events.web import request_event, response_from_reply
 from .logstore import KEPT_BODY_BYTES, LogEntry
 from .registry.registry import Function
-from .runtime import LoadError, Runtime
-from .runtime.worker import ConsoleLine
+from .runtime import Runtime
 
 __all__ = ["Invocation", "Invoker"]
 
@@ -64,8 +59,8 @@ class Invoker:
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
                      event: dict[str, Any] | None = None, source: str | None = None,
                      keep_request: bool = False) -> Invocation:
-        """Run one invocation and log it. With `event`, a `lambda` handler gets that event as it
-        is and its return value becomes a JSON body; otherwise it gets an API Gateway event.
+        """Run one invocation and log it. With `event` (a non-HTTP trigger's), the function's style
+        decides whether its handler gets that event or `request`, the POST that carries it.
         `source`: the webhook signature scheme that matched, for the log entry; `keep_request`:
         keep the request with it (when its body is at most KEPT_BODY_BYTES), for a replay."""
         version = fn.current
@@ -73,45 +68,30 @@ class Invoker:
         n = next(self._ids)
         request_id = f"{self._prefix}-{n:012x}"
         now = self._clock.now()
-        shape = event_v2 if spec.event_format == "v2" else event_v1
-        web = spec.runtime == "web"  # a Web Request/Response instead of an API Gateway event
-        timeout = spec.timeout_ms / 1000
-        message: dict[str, Any] = {
-            "op": "invoke",
-            "id": n,
-            "event": request_event(request) if web else event if event is not None else shape(
-                request, request_id=request_id, app_id=fn.app_id, now=now),
-            "context": {"aws_request_id": request_id},
-        }
         started = time.perf_counter()
         inv = Invocation(request_id, 200, [], b"", 0.0, 0.0)
         try:
-            result = await self._runtime.call(version, message, timeout)
+            answer = await self._runtime.call(version, request, event=event, request_id=request_id, now=now,
+                                              timeout=spec.timeout_ms / 1000)
         except LoadError as exc:
-            inv.status, inv.failure = 500, "load_failed"
+            inv.status, inv.failure = exc.status, exc.failure
             inv.error = f"the function's code did not load: {exc.message}"
-            inv.console = getattr(exc, "console", [])
+            inv.console = exc.console
         except WorkerError as exc:
             inv.status, inv.failure, inv.error = exc.status, exc.failure, exc.message
-            inv.console = getattr(exc, "console", [])
-            inv.memory_mb = _mb(getattr(exc, "memory_kb", 0))
+            inv.console = exc.console
+            inv.memory_mb = _mb(exc.memory_kb)
         else:
+            result = answer.result
             inv.console = result.console
             inv.memory_mb = _mb(result.memory_kb)
             if result.error is not None:
                 inv.status, inv.failure = 500, "function_error"
                 inv.error = f"{result.error}\n{result.traceback}" if result.traceback else result.error
+            elif answer.response is None:
+                inv.status, inv.failure, inv.error = 502, "bad_response", answer.bad_response
             else:
-                try:
-                    if web:
-                        inv.status, inv.headers, inv.body = response_from_reply(result.value)
-                    elif event is not None:
-                        inv.headers, inv.body = [("Content-Type", "application/json")], orjson.dumps(result.value)
-                    else:
-                        inv.status, inv.headers, inv.body = response_from_result(
-                            result.value, v2=spec.event_format == "v2")
-                except MalformedResponse as exc:
-                    inv.status, inv.failure, inv.error = 502, "bad_response", str(exc)
+                inv.status, inv.headers, inv.body = answer.response
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,

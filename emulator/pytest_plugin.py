@@ -158,8 +158,8 @@ class Emulator:
         return self.client.fire_cron(name)
 
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
-        """Deploy one function from a `NAME/` folder (CONTRACT §10), its files used in place."""
-        from .folder.scan import FOLDER_ENTRIES, find, read_spec
+        """Deploy one function from a `NAME/` folder (CONTRACT §10): a snapshot of its files."""
+        from .folder.scan import FOLDER_ENTRIES, find, read_function
         from .keys import REGISTRY, TRIGGERS
 
         folder = Path(path).resolve()
@@ -167,11 +167,11 @@ class Emulator:
         if found is None or found.folder is None:
             raise ValueError(f"{folder} has no entry file ({', '.join(FOLDER_ENTRIES)} or \"entry\" "
                              "in function.json)")
-        spec = read_spec(found)
+        spec, files = read_function(found)
         server = self.server
 
         async def deploy() -> dict[str, Any]:
-            fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, entry=found.entry)
+            fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, files=files)
             return server.app[TRIGGERS].function_json(fn, self.url)
 
         result: dict[str, Any] = self._thread.run(deploy())

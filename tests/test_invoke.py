@@ -85,7 +85,7 @@ def test_code_that_stops_loading_after_an_env_patch_fails_its_invocation(fnemu: 
     fnemu.client.set_env("fragile", {"BREAK": "1"})
     envelope = fnemu.invoke("fragile")
     assert envelope["status_code"] == 500
-    assert "did not load: RuntimeError: broken by env (fragile.py, line 3)" in envelope["error"]
+    assert "did not load: RuntimeError: broken by env (lambda_function.py, line 3)" in envelope["error"]
     assert fnemu.call("fragile").status_code == 500
     fnemu.client.set_env("fragile", {"BREAK": None})
     assert fnemu.call("fragile").text == "ok"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.fnemu(functions_dir=SAMPLES)
 
 def test_every_sample_is_loaded(fnemu):
     names = {f["name"] for f in fnemu.client.list()}
-    assert names == {"agent_action", "echo_v2", "hello", "hello-world", "inventory", "orders", "thumbnails"}
+    assert names == {"agent_action", "echo_v2", "greet", "hello", "hello-world", "inventory", "orders", "stock",
+                     "thumbnails"}
 
 
 def test_hello_is_public_and_greets_by_query(fnemu):
@@ -55,6 +57,25 @@ def test_inventory_routes_by_path_in_node_lambda(fnemu):
     assert fnemu.call("inventory", path="/items/9").status_code == 404
     levels = [line["level"] for line in fnemu.logs("inventory")[0]["consoleLogs"]]
     assert levels == ["info", "warn"]
+
+
+def test_greet_is_a_google_cloud_function_seeing_the_path_below_its_url(fnemu):
+    r = fnemu.call("greet", method="POST", path="/any/path", json={"name": "Ada"})
+    assert r.json() == {"message": "Hello, Ada!", "path": "/any/path", "service": "greet"}
+    assert fnemu.client.get("greet")["runtime"] == "gcf"
+    assert fnemu.logs("greet")[0]["consoleLogs"][0]["message"] == "greeting Ada at /any/path"
+
+
+def test_stock_is_an_azure_function_with_route_params_and_a_cron_check(fnemu):
+    body = fnemu.call("stock", path="/widget").json()
+    assert body["sku"] == "widget" and body["count"] == 12
+    assert body["url"].endswith("/api/stock/widget")
+    assert fnemu.call("stock", path="/nothing").status_code == 404
+    assert fnemu.client.get("stock")["runtime"] == "azure"
+    fired = fnemu.fire_cron("stock")
+    assert json.loads(fired["body"]) == {"out_of_stock": ["gadget"]}
+    (line,) = fnemu.logs("stock", limit=1)[0]["consoleLogs"]
+    assert line["level"] == "warn" and line["message"].endswith("out of gadget")
 
 
 def test_thumbnails_reads_each_upload_back_from_the_fake_s3(fnemu):

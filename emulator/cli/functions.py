@@ -8,7 +8,7 @@ from typing import Any
 import click
 import orjson
 
-from ..folder.scan import FOLDER_ENTRIES, FolderError, find, read_body, read_spec
+from ..folder.scan import FOLDER_ENTRIES, FolderError, find, read_body, read_function
 from .group import cli, client_options, connect, json_option, print_json
 
 __all__ = ["deploy_command", "invoke_command", "list_command", "logs_command", "show_envelope"]
@@ -62,8 +62,8 @@ def deploy_command(path: Path, url: str, token: str, app_id: str, as_json: bool)
         if found is None:
             raise click.ClickException(f"{path}: no function here (a .py/.js/.mjs file, or a folder with "
                                        f"{', '.join(FOLDER_ENTRIES)})")
-        read_spec(found)
-        body = read_body(found)
+        _, files = read_function(found)
+        body = read_body(found, files)
     except FolderError as exc:
         raise click.ClickException(str(exc)) from None
     with connect(url, token, app_id) as client:

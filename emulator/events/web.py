@@ -1,7 +1,8 @@
-"""The `web` handler style's wire shapes: the request the Node worker builds a Web `Request` from,
-and the HTTP response from the `Response` it sends back (CONTRACT §5).
+"""The raw HTTP request and response that the `web`, `gcf` and `azure` styles' bootstraps build
+their runtime's own objects from (a Web `Request`, a `flask.Request`, an `azure.functions.HttpRequest`)
+and reply with (CONTRACT §5).
 
-The style needs the raw request, not an API Gateway event; the bytes travel as base64.
+These styles need the raw request, not an API Gateway event; the bytes travel as base64.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from .request import HttpRequest
 __all__ = ["request_event", "response_from_reply"]
 
 _PREFIX_HEADER = "X-Forwarded-Prefix"
-_NO_BODY = frozenset({"GET", "HEAD"})
 _PATH_SAFE = "/:@!$&'()*+,;=~"
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+"""The body travels whole and fnemu frames the HTTP response itself."""
 
 
 def _prefix(req: HttpRequest) -> str:
@@ -28,26 +30,26 @@ def _prefix(req: HttpRequest) -> str:
 
 
 def _byte_string(value: str) -> str:
-    """A header value as Node's own HTTP server hands it over: one character per byte (latin-1);
-    a Web `Headers` refuses characters above U+00FF."""
+    """A header value as an HTTP server hands it over: one character per byte (latin-1), as
+    Node's server and WSGI do; a Web `Headers` refuses characters above U+00FF."""
     return value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
-def request_event(req: HttpRequest) -> dict[str, Any]:
-    """`{method, url, headers, body}`: the URL is `http://HOST/rest?query` with the prefix in
-    X-Forwarded-Prefix; `body` is base64, or None for GET/HEAD (a Web Request refuses one)."""
-    url = f"http://{req.host}{quote(req.path, safe=_PATH_SAFE)}"
+def request_event(req: HttpRequest, *, path: str | None = None) -> dict[str, Any]:
+    """`{method, url, headers, body}`: the URL is `http://HOST/rest?query` (or `path` instead of
+    the rest, for a platform that shows its own), with the prefix in X-Forwarded-Prefix; `body`
+    is base64, or None when empty (the Node bootstrap drops it for GET/HEAD: a Web Request
+    refuses one)."""
+    url = f"http://{req.host}{quote(req.path if path is None else path, safe=_PATH_SAFE)}"
     if req.raw_query:
         url += f"?{req.raw_query}"
     headers = [[k, _byte_string(v)] for k, v in req.headers if k.lower() != "x-forwarded-prefix"]
     headers.append([_PREFIX_HEADER, _prefix(req)])
-    body = None
-    if req.body and req.method not in _NO_BODY:
-        body = base64.b64encode(req.body).decode("ascii")
+    body = base64.b64encode(req.body).decode("ascii") if req.body else None
     return {"method": req.method, "url": url, "headers": headers, "body": body}
 
 
 def response_from_reply(reply: Mapping[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
     """The worker's `{status, headers, body}` (headers as pairs, body base64) as an HTTP response."""
-    headers = [(str(k), str(v)) for k, v in reply["headers"]]
+    headers = [(str(k), str(v)) for k, v in reply["headers"] if str(k).lower() not in _FRAMING]
     return int(reply["status"]), headers, base64.b64decode(reply["body"])

@@ -1,1 +1,2 @@
-"""The functions folder (CONTRACT §10): files → specs (scan), specs → registry (load), saves → reloads (watch)."""
+"""The functions folder (CONTRACT §10): files → specs and snapshots (scan, files), specs → registry (load),
+saves → reloads (watch)."""

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..errors import ApiError
 from ..registry.registry import Function, Registry
-from .scan import FolderError, find, names_in, read_spec
+from ..registry.snapshot import CodeFiles
+from ..registry.spec import FunctionSpec
+from .scan import FolderError, FolderFunction, find, names_in, read_function
 
 __all__ = ["FolderLoader", "Report"]
 
@@ -76,29 +78,35 @@ class FolderLoader:
                 try:
                     await self.registry.warm(fn)
                 except ApiError as exc:
-                    self.report("error", fn.name, f"{fn.current.entry}: {exc.message}")
+                    self.report("error", fn.name, f"{fn.current.origin or fn.current.entry}: {exc.message}")
 
         await asyncio.gather(*(one(fn) for fn in fns))
 
     async def _sync(self, name: str, warm: bool, force: bool) -> Function | None:
         try:
-            found = await asyncio.to_thread(find, self.root, name)
-            if found is None:
-                fn = self.registry.find(self.app_id, name)
-                if fn is not None and fn.source == "folder":
-                    self.registry.delete(self.app_id, name)
-                    self.report("deleted", name, "")
-                return None
-            spec = await asyncio.to_thread(read_spec, found)
-            if not force and self.registry.serves(self.app_id, spec, found.entry):
-                return None
-            fn, created = await self.registry.deploy(self.app_id, spec, source="folder", entry=found.entry,
-                                                     warm=warm)
+            read = await asyncio.to_thread(_read, self.root, name)
         except FolderError as exc:
             self.report("error", name, str(exc))
+            return None
+        if read is None:
+            fn = self.registry.find(self.app_id, name)
+            if fn is not None and fn.source == "folder":
+                self.registry.delete(self.app_id, name)
+                self.report("deleted", name, "")
+            return None
+        found, spec, files = read
+        if not force and self.registry.serves(self.app_id, spec, files):
+            return None
+        try:
+            fn, created = await self.registry.deploy(self.app_id, spec, source="folder", files=files, warm=warm)
         except ApiError as exc:
             self.report("error", name, f"{found.entry}: {exc.message}")
-        else:
-            self.report("deployed" if created else "updated", name, f"v{fn.current.number}")
-            return fn
-        return None
+            return None
+        self.report("deployed" if created else "updated", name, f"v{fn.current.number}")
+        return fn
+
+
+def _read(root: Path, name: str) -> tuple[FolderFunction, FunctionSpec, CodeFiles] | None:
+    """The function called `name` and all its files, in one trip off the event loop."""
+    found = find(root, name)
+    return None if found is None else (found, *read_function(found))

@@ -8,15 +8,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ApiError
+from ..registry.snapshot import CodeFiles
 from ..registry.spec import FunctionSpec, parse_spec, validate_name
+from .files import read_files
 
-__all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_body", "read_spec"]
+__all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_body", "read_function", "read_spec"]
 
 CODE_SUFFIXES = {".py": "python", ".js": "node", ".mjs": "node", ".cjs": "node"}
 FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
@@ -72,7 +75,8 @@ def find(root: Path, name: str) -> FolderFunction | None:
         config = folder / "function.json"
         entry_name = _read_config(config).get("entry") if config.is_file() else None
         if entry_name is not None:
-            if not isinstance(entry_name, str) or not (folder / entry_name).is_file():
+            if (not isinstance(entry_name, str) or not (folder / entry_name).is_file()
+                    or Path(entry_name).is_absolute() or ".." in Path(entry_name).parts):
                 raise FolderError(config, f"entry: {entry_name!r} is not a file in {folder}")
             entry = folder / entry_name
             if entry.suffix not in CODE_SUFFIXES:
@@ -100,47 +104,73 @@ def find(root: Path, name: str) -> FolderFunction | None:
     return FolderFunction(name, entry, config_path, folder_path)
 
 
-def read_body(fn: FolderFunction) -> dict[str, Any]:
+def read_function(fn: FolderFunction) -> tuple[FunctionSpec, CodeFiles]:
+    """The validated spec and every file of the function, read once as they are now."""
+    try:
+        files = read_files(fn.entry, fn.config, fn.folder)
+    except OSError as exc:
+        raise FolderError(Path(exc.filename or fn.entry), f"cannot read: {exc.strerror}") from None
+    return read_spec(fn, files), files
+
+
+def read_body(fn: FolderFunction, files: CodeFiles) -> dict[str, Any]:
     """The deploy body the files amount to (config fields, .env values, the entry's code)."""
     body: dict[str, Any] = {}
     if fn.config is not None:
-        body.update(_read_config(fn.config))
+        body.update(_parse_config(fn.config, _content(fn, files, fn.config)))
         for key in ("name", "code"):
             if key in body:
                 raise FolderError(fn.config, f"{key}: not allowed here; the file decides it")
         body.pop("entry", None)
-    if fn.folder is not None and (fn.folder / ".env").is_file():
+    dotenv = files.files.get(".env") if fn.folder is not None else None
+    if dotenv is not None:
         from dotenv import dotenv_values  # here: only folders with a .env pay for the import
 
-        values = {k: v for k, v in dotenv_values(fn.folder / ".env").items() if v is not None}
+        stream = io.StringIO(dotenv.decode("utf-8", errors="replace"))
+        values = {k: v for k, v in dotenv_values(stream=stream).items() if v is not None}
         configured = body.get("envVars")
         body["envVars"] = {**values, **configured} if isinstance(configured, dict) else values
     body.setdefault("envVars", {})  # the files are the whole truth: no env in them means none
     body.setdefault("language", fn.language)
     try:
-        body["code"] = fn.entry.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        body["code"] = _content(fn, files, fn.entry).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise FolderError(fn.entry, f"cannot read: {exc}") from None
     body["name"] = fn.name
     return body
 
 
-def read_spec(fn: FolderFunction) -> FunctionSpec:
-    """The validated spec for the files as they are now; FolderError naming the file otherwise."""
-    body = read_body(fn)
+def read_spec(fn: FolderFunction, files: CodeFiles) -> FunctionSpec:
+    """The validated spec for these files; FolderError naming the file otherwise."""
+    body = read_body(fn, files)
     try:
         return parse_spec(body)
     except ApiError as exc:
         raise FolderError(fn.config or fn.entry, exc.message) from None
 
 
+def _content(fn: FolderFunction, files: CodeFiles, path: Path) -> bytes:
+    """One of the function's files as read (it may have gone since `find` saw it)."""
+    data = files.files.get(path.name if fn.folder is None else path.relative_to(fn.folder).as_posix())
+    if data is None:
+        raise FolderError(path, "cannot read: it was removed")
+    return data
+
+
 def _read_config(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise FolderError(path, f"line {exc.lineno}: malformed JSON ({exc.msg})") from None
+        return _parse_config(path, path.read_bytes())
     except OSError as exc:
         raise FolderError(path, f"cannot read: {exc.strerror}") from None
+
+
+def _parse_config(path: Path, text: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FolderError(path, f"line {exc.lineno}: malformed JSON ({exc.msg})") from None
+    except UnicodeDecodeError as exc:
+        raise FolderError(path, f"cannot read: {exc}") from None
     if not isinstance(data, dict):
         raise FolderError(path, "must be a JSON object of deploy fields")
     return data

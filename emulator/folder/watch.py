@@ -13,19 +13,20 @@ from pathlib import Path
 
 from watchfiles import awatch
 
+from .files import is_temp_file
 from .load import FolderLoader
-from .scan import CODE_SUFFIXES
+from .scan import CODE_SUFFIXES, names_in
 
 __all__ = ["affected_names", "watch"]
 
 _log = logging.getLogger("fnemu.folder")
-_TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", "___jb_tmp___", "___jb_old___")
 _IGNORED_PARTS = {"node_modules", "__pycache__", ".git"}
 
 
-def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -> tuple[set[str], set[str]]:
+def affected_names(root: Path, paths: Iterable[str], functions: set[str]) -> tuple[set[str], set[str]]:
     """Function names whose files a batch touched, and those of them touched through a shared
-    module beside the functions (`_db.py` touches every single-file function in the folder)."""
+    module beside the functions (`_db.py` touches every function in the folder: single files
+    import it, and `NAME/` folders reach `../_shared.mjs`)."""
     names: set[str] = set()
     shared: set[str] = set()
     for raw in paths:
@@ -40,15 +41,15 @@ def affected_names(root: Path, paths: Iterable[str], file_functions: set[str]) -
             if not first.startswith((".", "_")):
                 names.add(first)
             else:
-                shared |= file_functions
+                shared |= functions
             continue
-        if first.startswith((".#", "#")) or first.endswith(_TEMP_SUFFIXES) or first.isdigit():
+        if is_temp_file(first):
             continue
         stem, dot, suffix = first.rpartition(".")
         if not dot or f".{suffix}" not in {*CODE_SUFFIXES, ".json"}:
             continue
         if stem.startswith("_"):
-            shared |= file_functions
+            shared |= functions
         elif not stem.startswith("."):
             names.add(stem)
     return names | shared, shared
@@ -58,9 +59,7 @@ async def watch(loader: FolderLoader, stop: asyncio.Event) -> None:
     """Reload on every batch of changes until `stop` is set."""
     root = loader.root.resolve()
     async for changes in awatch(root, debounce=50, step=10, stop_event=stop, recursive=True):
-        file_functions = {p.stem for p in root.iterdir()
-                          if p.suffix in CODE_SUFFIXES and not p.name.startswith((".", "_"))}
-        names, shared = affected_names(root, (path for _, path in changes), file_functions)
+        names, shared = affected_names(root, (path for _, path in changes), names_in(root))
         if names:
             try:
                 await loader.reload(names, force=shared)

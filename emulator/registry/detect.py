@@ -10,7 +10,7 @@ import re
 
 from ..errors import BadRequest
 
-__all__ = ["detect_language", "detect_runtime", "entry_suffix"]
+__all__ = ["code_suffix", "detect_language", "detect_runtime"]
 
 Marker = tuple[str, re.Pattern[str]]
 
@@ -42,6 +42,12 @@ _LAMBDA = _markers(
     ("export handler", r"^[ \t]*export\s+(?:(?:const|let|var|async\s+function|function)\s+handler\b"
                        r"|\{[^}]*\bhandler\b)"),
 )
+_AZURE = re.compile(r"^[ \t]*(?:import[ \t]+azure\.functions\b|from[ \t]+azure\.functions[ \t]+import\b"
+                    r"|from[ \t]+azure[ \t]+import[ \t].*\bfunctions\b)", re.M)
+_LAMBDA_PY = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler)[ \t]*\(", re.M)
+_GCF = re.compile(r"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*request\b[^,)]*\)"
+                  r"|@functions_framework\.http\b|import[ \t]+(?:flask|functions_framework)\b"
+                  r"|from[ \t]+(?:flask|functions_framework)[ \t]+import\b)", re.M)
 _ESM = re.compile(r"^[ \t]*(?:import\s*[\w*{'\"]|export\b)|\bimport\.meta\b", re.M)
 _CHOOSE_LANGUAGE = 'set "language": "python" or "node"'
 _CHOOSE_STYLE = 'set "runtime": "web" or "lambda"'
@@ -71,13 +77,15 @@ def detect_language(code: str) -> str:
 
 
 def detect_runtime(code: str, language: str) -> str:
-    """The handler style; `cgi` is never guessed (CONTRACT §3)."""
+    """The handler style; `cgi` is never guessed (CONTRACT §3). Python: an `azure.functions`
+    import is azure; a Lambda handler is lambda; a Flask-style handler (a parameter named
+    `request`, `@functions_framework.http`, a Flask import) is gcf; anything else lambda."""
     if language == "python":
-        if re.search(r"^\s*import\s+azure\.functions|^\s*from\s+azure\s+import\s+functions", code, re.M):
+        if _AZURE.search(code):
             return "azure"
-        if re.search(r"^\s*def\s+(?:lambda_handler|handler)\s*\(", code, re.M):
+        if _LAMBDA_PY.search(code):
             return "lambda"
-        if re.search(r"^\s*(?:from\s+flask\s+import|import\s+flask|import\s+functions_framework)", code, re.M):
+        if _GCF.search(code):
             return "gcf"
         return "lambda"
     web, lambda_ = _found(code, _WEB), _found(code, _LAMBDA)
@@ -93,8 +101,8 @@ def detect_runtime(code: str, language: str) -> str:
                      f"`exports.handler` or `export const handler`; add one, or {_CHOOSE_STYLE}", "runtime")
 
 
-def entry_suffix(language: str, code: str) -> str:
-    """The file deployed code is written to: Node reads `.mjs` as an ES module, `.cjs` as CommonJS."""
+def code_suffix(language: str, code: str) -> str:
+    """The suffix deployed code is stored with: Node reads `.mjs` as an ES module, `.cjs` as CommonJS."""
     if language == "python":
         return ".py"
     return ".mjs" if _ESM.search(code) else ".cjs"

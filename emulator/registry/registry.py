@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -13,7 +14,7 @@ from typing import Any, Literal, Protocol
 from ..clock import Clock, iso
 from ..errors import NotFound
 from ..logstore import FunctionLog, LogStore
-from .detect import entry_suffix
+from .snapshot import CodeFiles, write_snapshot
 from .spec import FunctionSpec
 
 __all__ = ["Function", "FunctionVersion", "Registry", "RegistryListener", "VersionHost"]
@@ -24,7 +25,9 @@ Source = Literal["api", "folder"]
 @dataclass(frozen=True, slots=True)
 class FunctionVersion:
     """One immutable revision: what workers are started from. `number` is the user-visible
-    version; `revision` is unique per emulator run (an env patch makes a new revision)."""
+    version; `revision` is unique per emulator run (an env patch makes a new revision, which
+    shares its predecessor's snapshot). `entry` is the entry file in the `snapshot` folder;
+    `origin` the file it was read from (folder functions), which errors name."""
 
     app_id: str
     name: str
@@ -33,6 +36,9 @@ class FunctionVersion:
     spec: FunctionSpec
     entry: Path
     env: Mapping[str, str]
+    snapshot: Path
+    digest: str
+    origin: Path | None
 
     @property
     def label(self) -> str:
@@ -79,11 +85,17 @@ class Function:
 
 
 class VersionHost(Protocol):
-    """What runs versions (the runtime): checks a new one loads, and retires replaced ones."""
+    """What runs versions (the runtime): checks a new one loads, and retires replaced ones,
+    telling `drained` once none of their workers is left."""
+
+    def code_file_name(self, spec: FunctionSpec) -> str:
+        """The platform's conventional file name for code deployed through the API (never the
+        function's own name: a function named `fastapi` must not shadow the package it imports)."""
+        ...
 
     async def prepare(self, version: FunctionVersion) -> None: ...
 
-    def retire(self, version: FunctionVersion) -> None: ...
+    def retire(self, version: FunctionVersion, drained: Callable[[], None] | None = None) -> None: ...
 
 
 class RegistryListener(Protocol):
@@ -96,13 +108,17 @@ class RegistryListener(Protocol):
 
 
 class Registry:
-    __slots__ = ("_apps", "_clock", "_code_root", "_host", "_locks", "_logs", "_revisions", "listeners")
+    __slots__ = ("_apps", "_clock", "_code_root", "_host", "_locks", "_logs", "_revisions", "_snapshot_users",
+                 "listeners")
 
     def __init__(self, host: VersionHost, logs: LogStore, clock: Clock, code_root: Path) -> None:
         self._host = host
         self._logs = logs
         self._clock = clock
         self._code_root = code_root
+        """Every version's snapshot is `code_root/r{revision}`; removed with the emulator."""
+        self._snapshot_users: dict[Path, int] = {}
+        """Live revisions per snapshot; it is removed when the last has no worker left."""
         self._apps: dict[str, dict[str, Function]] = {}
         self._revisions = itertools.count(1)
         self.listeners: list[RegistryListener] = []
@@ -118,30 +134,35 @@ class Registry:
     def find(self, app_id: str, name: str) -> Function | None:
         return self._apps.get(app_id, {}).get(name)
 
-    def list(self, app_id: str) -> list[Function]:
-        return sorted(self._apps.get(app_id, {}).values(), key=lambda f: f.name)
-
     def all(self) -> list[Function]:
         return [fn for app in self._apps.values() for fn in app.values()]
 
+    def list(self, app_id: str) -> list[Function]:
+        return sorted(self._apps.get(app_id, {}).values(), key=lambda f: f.name)
+
     async def deploy(self, app_id: str, spec: FunctionSpec, *, source: Source = "api",
-                     entry: Path | None = None, warm: bool = True) -> tuple[Function, bool]:
+                     files: CodeFiles | None = None, warm: bool = True) -> tuple[Function, bool]:
         """Create or update; the new version serves only once its code has loaded.
 
-        Returns the function and whether it was created. An omitted `envVars` keeps the
-        current values (they are never returned, so a client cannot send them back)."""
+        `files` are the function's files (folder functions); without them the version is
+        `spec.code` alone, stored under its platform's conventional file name. Returns the
+        function and whether it was created. An omitted `envVars` keeps the current values
+        (they are never returned, so a client cannot send them back)."""
         name = spec.name
+        if files is None:
+            file_name = self._host.code_file_name(spec)
+            files = CodeFiles(file_name, {file_name: spec.code.encode()})
         async with self._lock(app_id, name):
             existing = self.find(app_id, name)
             env = spec.env if spec.env is not None else (existing.current.env if existing else {})
             spec = replace(spec, env=None)
             number = existing.current.number + 1 if existing else 1
-            version = self._new_version(app_id, spec, number, env, entry)
+            version = await self._new_version(app_id, spec, number, env, files)
             if warm:
                 try:
                     await self._host.prepare(version)
                 except BaseException:
-                    self._discard(version)
+                    self._retire(version)
                     raise
             now = self._clock.now()
             current = self.find(app_id, name)
@@ -158,12 +179,12 @@ class Registry:
             self._tell_attached(current)
             return current, False
 
-    def serves(self, app_id: str, spec: FunctionSpec, entry: Path) -> bool:
-        """Whether the function already runs exactly this spec from this entry file (a save that
+    def serves(self, app_id: str, spec: FunctionSpec, files: CodeFiles) -> bool:
+        """Whether the function already runs exactly this spec from these files (a save that
         changed nothing, or the tail of a burst already deployed, needs no new version)."""
         fn = self.find(app_id, spec.name)
-        return (fn is not None and fn.current.entry == entry and fn.current.spec == replace(spec, env=None)
-                and dict(fn.current.env) == dict(spec.env or {}))
+        return (fn is not None and fn.current.digest == files.digest and fn.current.origin == _origin(files)
+                and fn.current.spec == replace(spec, env=None) and dict(fn.current.env) == dict(spec.env or {}))
 
     async def warm(self, fn: Function) -> None:
         """Start the current version's first worker (for deploys made with warm=False);
@@ -184,8 +205,9 @@ class Registry:
                     env[key] = value
             old = fn.current
             fn.current = replace(old, revision=next(self._revisions), env=env)
+            self._snapshot_users[old.snapshot] += 1
             fn.updated_at = self._clock.now()
-            self._host.retire(old)
+            self._retire(old)
         return fn
 
     def delete(self, app_id: str, name: str) -> None:
@@ -207,20 +229,31 @@ class Registry:
     def _lock(self, app_id: str, name: str) -> asyncio.Lock:
         return self._locks.setdefault((app_id, name), asyncio.Lock())
 
-    def _new_version(self, app_id: str, spec: FunctionSpec, number: int, env: Mapping[str, str],
-                     entry: Path | None) -> FunctionVersion:
+    async def _new_version(self, app_id: str, spec: FunctionSpec, number: int, env: Mapping[str, str],
+                           files: CodeFiles) -> FunctionVersion:
         revision = next(self._revisions)
-        if entry is None:
-            folder = self._code_root / app_id / spec.name / f"r{revision}"
-            folder.mkdir(parents=True, exist_ok=True)
-            entry = folder / f"{spec.name}{entry_suffix(spec.language, spec.code)}"
-            entry.write_text(spec.code, encoding="utf-8")
-        return FunctionVersion(app_id, spec.name, revision, number, spec, entry, dict(env))
-
-    def _discard(self, version: FunctionVersion) -> None:
-        if version.entry.is_relative_to(self._code_root):
-            shutil.rmtree(version.entry.parent, ignore_errors=True)
+        snapshot = self._code_root / f"r{revision}"
+        self._snapshot_users[snapshot] = 1
+        try:
+            entry = await asyncio.to_thread(write_snapshot, files, snapshot)
+        except BaseException:
+            self._release(snapshot)
+            raise
+        return FunctionVersion(app_id, spec.name, revision, number, spec, entry, dict(env), snapshot,
+                               files.digest, _origin(files))
 
     def _retire(self, version: FunctionVersion) -> None:
-        self._host.retire(version)
-        self._discard(version)
+        """No new calls; its snapshot goes once its last worker has (in-flight calls finish first)."""
+        self._host.retire(version, lambda: self._release(version.snapshot))
+
+    def _release(self, snapshot: Path) -> None:
+        users = self._snapshot_users[snapshot] - 1
+        if users:
+            self._snapshot_users[snapshot] = users
+            return
+        del self._snapshot_users[snapshot]
+        asyncio.get_running_loop().run_in_executor(None, functools.partial(shutil.rmtree, snapshot, ignore_errors=True))
+
+
+def _origin(files: CodeFiles) -> Path | None:
+    return None if files.home is None else files.home / files.entry

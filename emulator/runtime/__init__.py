@@ -1,50 +1,96 @@
 """Worker processes: the only package that knows processes and the wire format.
 
-Everything outside sees `Runtime`: `prepare(version)` at deploy, `call(version, message, timeout)`
-per invocation, `retire(version)` when replaced, `close()` at shutdown.
+Everything outside sees `Runtime`: `prepare(version)` at deploy, `call(version, request, ...)`
+per invocation (a neutral request in; the worker's result and the HTTP response out: the worker's
+message is built here, by the function's style), `retire(version)` when replaced, `close()` at
+shutdown.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
 from ..config import Config
-from ..errors import DeployError
+from ..errors import DeployError, LoadError
+from ..events.request import HttpRequest
+from ..registry.detect import code_suffix
+from . import requirements
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
-from .worker import LoadError, Worker, WorkerResult
+from .styles import STYLES, Call, MalformedResponse, Response
+from .worker import Worker, WorkerResult
 
 if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
+    from ..registry.spec import FunctionSpec
 
-__all__ = ["LoadError", "Runtime", "WorkerResult"]
+__all__ = ["Answer", "Runtime", "WorkerResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a call came to: the worker's result and, when the handler returned, the HTTP response
+    its style makes of the reply, or (`bad_response`) why the reply is not one."""
+
+    result: WorkerResult
+    response: Response | None = None
+    bad_response: str | None = None
 
 
 class Runtime:
-    __slots__ = ("_clock", "_config", "_pools")
+    __slots__ = ("_clock", "_config", "_ids", "_pools")
 
     def __init__(self, config: Config, clock: Clock) -> None:
         self._config = config
         self._clock = clock
         self._pools: dict[int, WorkerPool] = {}
+        self._ids = itertools.count(1)
+
+    def code_file_name(self, spec: FunctionSpec) -> str:
+        """`lambda_function.py`, `main.py`, `index.mjs`...: the style's name for the file."""
+        return STYLES[spec.runtime].file_stems[spec.language] + code_suffix(spec.language, spec.code)
 
     async def prepare(self, version: FunctionVersion) -> None:
-        """Start the version's first worker: a deploy is refused (400) if its code does not load."""
+        """Start the version's first worker: a deploy is refused (400) if its style's library is
+        missing or its code does not load."""
+        style = STYLES.get(version.spec.runtime)
+        if style is not None and style.requires is not None:
+            await requirements.check(style.name, style.requires, self._config.python)
         try:
             await self._pool(version).warm()
         except LoadError as exc:
             self.retire(version)
             raise DeployError(exc.message, "code") from None
 
-    async def call(self, version: FunctionVersion, message: dict[str, Any], timeout: float) -> WorkerResult:
-        return await self._pool(version).call(message, timeout)
+    async def call(self, version: FunctionVersion, request: HttpRequest, *, event: dict[str, Any] | None,
+                   request_id: str, now: float, timeout: float) -> Answer:
+        """One invocation: `request` is what the function is called with; for a non-HTTP trigger
+        `event` is the platform's event (the request carries it as its JSON body), and the style
+        decides which of the two its handler gets. WorkerError (LoadError) if the worker fails."""
+        style = STYLES[version.spec.runtime]
+        call = Call(version, request, event, request_id, now)
+        message = {"op": "invoke", "id": next(self._ids), "event": style.event(call),
+                   "context": {"aws_request_id": request_id}}
+        result = await self._pool(version).call(message, timeout)
+        if result.error is not None:
+            return Answer(result)
+        try:
+            return Answer(result, style.response(result.value, call))
+        except MalformedResponse as exc:
+            return Answer(result, bad_response=str(exc))
 
-    def retire(self, version: FunctionVersion) -> None:
+    def retire(self, version: FunctionVersion, drained: Callable[[], None] | None = None) -> None:
+        """Replaced or deleted: no new calls; `drained` runs once no worker of it is left."""
         pool = self._pools.pop(version.revision, None)
         if pool is not None:
-            pool.retire()
+            pool.retire(drained)
+        elif drained is not None:
+            drained()
 
     def workers(self, version: FunctionVersion) -> int:
         pool = self._pools.get(version.revision)

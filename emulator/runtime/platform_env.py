@@ -1,13 +1,20 @@
-"""The environment each handler style's platform sets, and nothing of the emulator's own."""
+"""The environment each handler style's platform sets, and nothing of the emulator's own.
+
+A worker's environment is built here from nothing: the emulator's own environment (and so the
+shell that started it, with whatever `AWS_*`, `FUNCTION_TARGET`, `GATEWAY_INTERFACE` or `SWML_*`
+it holds) never reaches a function. Each style's `platform_vars` picks its platform's
+variables from here.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
-__all__ = ["platform_env"]
+__all__ = ["Platform", "azure_vars", "gcf_vars", "lambda_vars", "platform_env"]
 
 _BASE = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -16,24 +23,63 @@ _BASE = {
 }
 
 
-def _lambda(name: str, memory_mb: int, region: str, code_dir: str, handler: str,
-            language: str) -> dict[str, str]:
-    if language == "python":
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """What a platform's variables are made of, for one function version."""
+
+    name: str
+    number: int
+    language: str
+    memory_mb: int
+    region: str
+    code_dir: str
+    handler: str
+
+
+
+def lambda_vars(p: Platform) -> dict[str, str]:
+    if p.language == "python":
         execution_env = f"AWS_Lambda_python{sys.version_info[0]}.{sys.version_info[1]}"
     else:
         execution_env = "AWS_Lambda_nodejs20.x"
     return {
-        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_NAME": p.name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(p.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{p.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": "fnemu/[$LATEST]local",
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_EXECUTION_ENV": execution_env,
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        "LAMBDA_TASK_ROOT": code_dir,
-        "_HANDLER": handler,
+        "AWS_REGION": p.region,
+        "AWS_DEFAULT_REGION": p.region,
+        "LAMBDA_TASK_ROOT": p.code_dir,
+        "_HANDLER": p.handler,
+    }
+
+
+def gcf_vars(p: Platform) -> dict[str, str]:
+    """Google Cloud Functions (2nd gen, on Cloud Run) and its Functions Framework: the service is
+    the function, FUNCTION_TARGET its entry point."""
+    return {
+        "FUNCTION_TARGET": p.handler,
+        "FUNCTION_SIGNATURE_TYPE": "http",
+        "K_SERVICE": p.name,
+        "K_REVISION": f"{p.name}-{p.number:05d}",
+        "K_CONFIGURATION": p.name,
+        "PORT": "8080",
+    }
+
+
+def azure_vars(p: Platform) -> dict[str, str]:
+    """Azure Functions' Python worker on a local Functions host (`func start`): the site is the
+    function app, here the function."""
+    return {
+        "FUNCTIONS_WORKER_RUNTIME": "python",
+        "FUNCTIONS_WORKER_RUNTIME_VERSION": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "FUNCTIONS_EXTENSION_VERSION": "~4",
+        "AZURE_FUNCTIONS_ENVIRONMENT": "Development",
+        "WEBSITE_SITE_NAME": p.name,
+        "AzureWebJobsScriptRoot": p.code_dir,
     }
 
 
@@ -48,12 +94,12 @@ def _aws_sdk(s3_endpoint: str, region: str) -> dict[str, str]:
     }
 
 
-def platform_env(*, style: str, language: str, name: str, memory_mb: int, region: str,
-                 code_dir: str, handler: str, s3_endpoint: str, user_env: Mapping[str, str]) -> dict[str, str]:
-    """The whole environment of a worker: the platform's variables, then the function's envVars."""
+def platform_env(platform: Mapping[str, str], *, region: str, s3_endpoint: str,
+                 user_env: Mapping[str, str]) -> dict[str, str]:
+    """The whole environment of a worker: the platform's variables (a style's `platform_vars`),
+    then the function's envVars."""
     env = dict(_BASE)
     env.update(_aws_sdk(s3_endpoint, region))
-    if style == "lambda":
-        env.update(_lambda(name, memory_mb, region, code_dir, handler, language))
+    env.update(platform)
     env.update(user_env)
     return env

@@ -19,10 +19,11 @@ class WorkerPool:
     """Idle workers are reused newest-first; callers waiting for one are served oldest-first.
 
     A retired pool (its revision was replaced) starts nothing new: its busy workers finish
-    their calls, serve callers that were already waiting, then stop.
+    their calls, serve callers that were already waiting, then stop; `drained` runs once the
+    last of them is gone (the version's code may be removed then).
     """
 
-    __slots__ = ("_cap", "_count", "_idle", "_idle_seconds", "_launch", "_loop", "_reaper",
+    __slots__ = ("_cap", "_count", "_drained", "_idle", "_idle_seconds", "_launch", "_loop", "_reaper",
                  "_retired", "_waiters")
 
     def __init__(self, launch: Launcher, *, cap: int, idle_seconds: float) -> None:
@@ -33,6 +34,7 @@ class WorkerPool:
         self._waiters: deque[asyncio.Future[Worker]] = deque()
         self._count = 0
         self._retired = False
+        self._drained: Callable[[], None] | None = None
         self._reaper: asyncio.TimerHandle | None = None
         self._loop = asyncio.get_running_loop()
 
@@ -48,6 +50,7 @@ class WorkerPool:
             worker = await self._launch()
         except BaseException:
             self._count -= 1
+            self._settle()
             raise
         self._release(worker)
 
@@ -58,13 +61,15 @@ class WorkerPool:
         finally:
             self._release(worker)
 
-    def retire(self) -> None:
+    def retire(self, drained: Callable[[], None] | None = None) -> None:
         self._retired = True
+        self._drained = drained
         idle, self._idle = self._idle, []
         self._count -= len(idle)
         for worker in idle:
             worker.kill()
         self._cancel_reaper()
+        self._settle()
 
     def close(self) -> None:
         """Stop everything now (shutdown); waiters are woken with the error."""
@@ -87,6 +92,7 @@ class WorkerPool:
             except BaseException:
                 self._count -= 1
                 self._wake_one()
+                self._settle()
                 raise
         fut: asyncio.Future[Worker] = self._loop.create_future()
         self._waiters.append(fut)
@@ -106,6 +112,7 @@ class WorkerPool:
         if not worker.alive:
             self._count -= 1
             self._wake_one()
+            self._settle()
             return
         while self._waiters:
             fut = self._waiters.popleft()
@@ -115,6 +122,7 @@ class WorkerPool:
         if self._retired:
             self._count -= 1
             worker.kill()
+            self._settle()
             return
         worker.last_used = time.monotonic()
         self._idle.append(worker)
@@ -137,6 +145,7 @@ class WorkerPool:
                 if not fut.done():
                     exc = t.exception() if not t.cancelled() else asyncio.CancelledError()
                     fut.set_exception(exc or RuntimeError("worker start failed"))
+                self._settle()
                 return
             if fut.done():
                 self._release(t.result())
@@ -144,6 +153,12 @@ class WorkerPool:
                 fut.set_result(t.result())
 
         task.add_done_callback(hand_over)
+
+    def _settle(self) -> None:
+        """Retired and empty: run `drained`, once."""
+        if self._retired and self._count == 0 and self._drained is not None:
+            drained, self._drained = self._drained, None
+            drained()
 
     def _reap(self) -> None:
         self._reaper = None

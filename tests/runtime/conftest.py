@@ -3,6 +3,7 @@ subprocess, for the runtime's own tests."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from emulator.config import DEFAULT_TOKEN
-from emulator.runtime.launch import BOOTSTRAP
+from emulator.runtime.interpreters import BOOTSTRAP
 from emulator.runtime.worker import Worker
 
 from .workers import Spawn
@@ -26,15 +27,16 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
     workers: list[Worker] = []
 
     async def start(code: str, language: str = "python", memory_mb: int = 128,
-                    node_flags: Sequence[str] = ()) -> Worker:
+                    node_flags: Sequence[str] = (), style: str = "lambda") -> Worker:
         if language == "python":
             entry = tmp_path / f"fn{len(workers)}.py"
-            argv = [sys.executable, str(BOOTSTRAP / "python_worker.py"), "lambda", str(entry), "handler"]
+            handler = "handler" if style == "lambda" else "main"
+            argv = [sys.executable, str(BOOTSTRAP / "python_worker.py"), style, str(entry), handler]
         else:
             entry = tmp_path / f"fn{len(workers)}.mjs"
             node = shutil.which("node")
             assert node is not None
-            argv = [node, *node_flags, str(BOOTSTRAP / "node_worker.mjs"), "lambda", str(entry), ""]
+            argv = [node, *node_flags, str(BOOTSTRAP / "node_worker.mjs"), style, str(entry), ""]
         entry.write_text(code)
         worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), label="test",
                                     console_cap=1 << 20, memory_mb=memory_mb, now=time.time,
@@ -48,9 +50,11 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
 
 
 @pytest.fixture
-def fnemu_process() -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
-    """`fnemu start` as a subprocess (what users run), and a client on it with the developer token."""
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"],
+def fnemu_process(request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
+    """`fnemu start` as a subprocess (what users run), and a client on it with the developer token.
+    Parametrized indirectly with a dict, those variables are added to its environment."""
+    env = {**os.environ, **getattr(request, "param", {})}
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None

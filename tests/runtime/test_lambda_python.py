@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emulator.runtime.platform_env import platform_env
+from emulator.runtime.platform_env import Platform, lambda_vars, platform_env
 from tests.helpers import SEED_000_CODE, fixture_code, wait_until
 
 from .procs import gone
@@ -151,7 +151,7 @@ def test_handler_exception_is_500_without_the_traceback_in_the_body(fnemu: Any) 
     assert "Traceback" not in r.text and "boom from the handler" not in r.text
     (entry,) = fnemu.logs("faulty", limit=1)
     assert entry["status_code"] == 500
-    assert entry["error"].startswith("ValueError: boom from the handler (faulty.py, line ")
+    assert entry["error"].startswith("ValueError: boom from the handler (lambda_function.py, line ")
     assert "Traceback (most recent call last)" in entry["error"]
     assert 'raise ValueError("boom from the handler")' in entry["error"]
     assert "python_worker" not in entry["error"]
@@ -224,9 +224,10 @@ def test_function_sees_its_env_and_the_platform_set_only(make_emulator: Any,
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "192"
     assert env["AWS_REGION"] and env["TZ"] == "UTC"
-    platform = platform_env(style="lambda", language="python", name="env", memory_mb=192,
-                            region=env["AWS_REGION"], code_dir=env["LAMBDA_TASK_ROOT"],
-                            handler=env["_HANDLER"], s3_endpoint=env["AWS_ENDPOINT_URL"],
+    lambda_platform = lambda_vars(Platform(name="env", number=1, language="python", memory_mb=192,
+                                           region=env["AWS_REGION"], code_dir=env["LAMBDA_TASK_ROOT"],
+                                           handler=env["_HANDLER"]))
+    platform = platform_env(lambda_platform, region=env["AWS_REGION"], s3_endpoint=env["AWS_ENDPOINT_URL"],
                             user_env={"API_KEY": "k-1", "MODE": "test"})
     # LC_CTYPE: the interpreter's own locale coercion (PEP 538) where LANG's locale is missing
     assert set(env) - {"LC_CTYPE"} == set(platform)

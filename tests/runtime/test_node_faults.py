@@ -86,7 +86,7 @@ def test_throw_is_a_500_with_message_line_and_stack_in_the_log(fnemu):
     assert response.status_code == 500
     assert "bad input" not in response.text
     error = fnemu.logs("thrower")[0]["error"]
-    assert error.startswith("TypeError: bad input (thrower.mjs, line 2)")
+    assert error.startswith("TypeError: bad input (index.mjs, line 2)")
     assert "at handler" in error and "node_worker" not in error
 
 
@@ -251,7 +251,7 @@ def test_a_busy_worker_dies_with_a_killed_emulator(fnemu_process):
     workers = descendants(proc.pid)
     assert workers
     entry = next(Path(os.fsdecode(arg)) for pid in workers for arg in cmdline(pid).split(b"\0")
-                 if arg.endswith(b"node-spinner.mjs"))
+                 if arg.endswith(b"/index.mjs"))
     proc.kill()
     wait_until(lambda: all(gone(pid) for pid in workers), message="the spinning worker to die")
-    shutil.rmtree(entry.parents[3])  # the killed emulator cannot remove its code folder itself
+    shutil.rmtree(entry.parents[1])  # the killed emulator cannot remove its code folder itself

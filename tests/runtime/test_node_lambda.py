@@ -69,7 +69,7 @@ def test_lambda_workers_see_the_platform_env_and_nothing_of_the_emulators(fnemu,
     env = fnemu.call("envy").json()
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_nodejs20.x"
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "envy"
-    assert env["_HANDLER"] == "envy.handler"
+    assert env["_HANDLER"] == "index.handler"
     assert env["MINE"] == "yes"
     assert not [k for k in env if k.startswith("FNEMU")]
 

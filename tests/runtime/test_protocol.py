@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from emulator.runtime.worker import LoadError
+from emulator.errors import LoadError
 
 from .workers import Spawn, invoke
 
@@ -91,3 +93,30 @@ async def test_load_error_has_the_message_and_line(spawn: Spawn, language: str) 
         await spawn(SYNTAX_ERROR[language], language)
     assert caught.value.message.startswith("SyntaxError: ")
     assert caught.value.line == SYNTAX_LINE[language]
+
+
+RAW = {
+    "web": ("node", "export default async (req) =>\n"
+                    "  new Response(`${req.method} ${new URL(req.url).pathname} ${await req.text()}`, { status: 201 });\n"),
+    "gcf": ("python", "def main(request):\n"
+                      "    return f'{request.method} {request.path} {request.get_data(as_text=True)}', 201\n"),
+    "azure": ("python", "import azure.functions as func\n"
+                        "def main(req):\n"
+                        "    path = req.url.split('/api/fn', 1)[1].split('?')[0]\n"
+                        "    return func.HttpResponse(f'{req.method} {path} {req.get_body().decode()}', status_code=201)\n"),
+}
+
+
+@pytest.mark.parametrize("style", list(RAW))
+async def test_raw_request_styles_reply_status_header_pairs_and_base64_body(spawn: Spawn, style: str) -> None:
+    """The styles that build their runtime's own request (events/web.py) answer one reply shape."""
+    language, code = RAW[style]
+    worker = await spawn(code, language, style=style)
+    url = "http://127.0.0.1:1/api/fn/a/b?x=1" if style == "azure" else "http://127.0.0.1:1/a/b?x=1"
+    event = {"method": "POST", "url": url, "headers": [["Content-Type", "text/plain"]],
+             "body": base64.b64encode(b"hi").decode(), "route_params": {}}
+    result = await worker.call(invoke(1, event), 10)
+    assert result.error is None, result.error
+    assert result.value["status"] == 201
+    assert base64.b64decode(result.value["body"]) == b"POST /a/b hi"
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in result.value["headers"])

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from emulator.errors import WorkerOutOfMemory
+from emulator.errors import WorkerCrashed, WorkerOutOfMemory, WorkerTimeout
 
 from .procs import gone
 from .workers import Spawn, invoke
@@ -72,6 +72,32 @@ async def test_node_rss_past_the_limit_is_stopped_mid_call(spawn: Spawn) -> None
                          language="node", memory_mb=64)
     with pytest.raises(WorkerOutOfMemory, match=r"memory limit exceeded \(64 MB\): the function used") as caught:
         await worker.call(invoke(1), 60)
-    assert caught.value.memory_kb > 64 << 10  # type: ignore[attr-defined]
+    assert caught.value.memory_kb > 64 << 10
     assert gone(worker.pid)
 
+
+
+async def test_a_timed_out_call_carries_its_console_and_peak_memory(spawn: Spawn) -> None:
+    worker = await spawn("import os, time\n"
+                         "def handler(event, context):\n"
+                         "    kept = b'x' * (40 << 20)\n"
+                         "    print('before the wait')\n"
+                         "    os.write(2, b'raw, no newline')\n"
+                         "    time.sleep(30)\n")
+    with pytest.raises(WorkerTimeout, match="timed out after 500 ms") as caught:
+        await worker.call(invoke(1), 0.5)
+    assert [(level, text) for level, text, _ in caught.value.console] == [
+        ("log", "before the wait"), ("error", "raw, no newline")]
+    assert caught.value.memory_kb > 40 << 10
+    assert gone(worker.pid)
+
+
+async def test_a_crashed_call_carries_its_console(spawn: Spawn) -> None:
+    worker = await spawn("import os\n"
+                         "def handler(event, context):\n"
+                         "    print('last words')\n"
+                         "    os._exit(3)\n")
+    with pytest.raises(WorkerCrashed, match="the worker exited with code 3 during the invocation") as caught:
+        await worker.call(invoke(1), 10)
+    assert [text for _, text, _ in caught.value.console] == ["last words"]
+    assert not worker.alive

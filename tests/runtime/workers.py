@@ -12,7 +12,7 @@ class Spawn(Protocol):
     """Starts a worker for the given code; the fixture kills it after the test."""
 
     async def __call__(self, code: str, language: str = "python", memory_mb: int = 128,
-                       node_flags: Sequence[str] = ()) -> Worker: ...
+                       node_flags: Sequence[str] = (), style: str = "lambda") -> Worker: ...
 
 
 def invoke(n: int, event: Any = None) -> dict[str, Any]:

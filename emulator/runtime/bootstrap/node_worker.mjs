@@ -4,6 +4,9 @@
 // Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on the fds named
 // in FNEMU_WORKER_FDS ("READ,WRITE"), the same messages as python_worker.py; FNEMU_CONSOLE_CAP and
 // FNEMU_MEMORY_MB carry the limits. argv: style (web | lambda), entry file, envVars names (a,b,c).
+// Each handler style is one entry in STYLES (below): how its handler is found in the module, how it
+// is called with an invocation's event and what of its return value becomes the reply (the
+// emulator's side is emulator/runtime/styles/).
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
@@ -13,7 +16,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
-const [style, entry, envNames] = process.argv.slice(2);
+const [styleName, entry, envNames] = process.argv.slice(2);
 const [READ_FD, WRITE_FD] = process.env.FNEMU_WORKER_FDS.split(',').map(Number);
 const CONSOLE_CAP = Number(process.env.FNEMU_CONSOLE_CAP ?? 1048576);
 const MEMORY_MB = Number(process.env.FNEMU_MEMORY_MB ?? Infinity);
@@ -22,6 +25,14 @@ const FILE_URL = pathToFileURL(entry).href;
 const THIS_FILE = import.meta.url;
 for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_CONSOLE_CAP', 'FNEMU_MEMORY_MB']) delete process.env[name];
 process.argv.splice(1, Infinity, entry); // user code sees itself as the script, as under `node FILE`
+
+// style: { warm (optional, before `ready`), find(module exports) -> handler,
+//          call(handler, message) -> the reply }
+const STYLES = {
+  web: { warm: warmWeb, find: webHandler, call: (handler, message) => callWeb(handler, message.event) },
+  lambda: { find: lambdaHandler, call: callLambda },
+};
+const STYLE = STYLES[styleName];
 
 // ---- frames ------------------------------------------------------------------------------
 
@@ -114,14 +125,7 @@ async function rawOutputFlushed() {
 
 // As in python_worker.py the limit starts from what the runtime itself uses (node, this file,
 // and for the web style undici): the user's imports and every invocation count against it.
-if (style === 'web') {
-  // undici loads lazily (~35 ms) and compiles its Request, Response and body paths on first use
-  // (~7 ms): both are paid here, before `ready`, so no request waits for them.
-  const request = new Request('http://localhost/', { method: 'POST', headers: { 'x-warm': '1' }, body: 'x' });
-  const response = new Response(await request.arrayBuffer(), { headers: request.headers });
-  Buffer.from(await response.arrayBuffer());
-  for (const header of response.headers) void header;
-}
+await STYLE.warm?.();
 const BASE_KB = Math.round(process.memoryUsage.rss() / 1024);
 const LIMIT_KB = BASE_KB + MEMORY_MB * 1024;
 
@@ -199,7 +203,7 @@ async function load() {
   const exports = entry.endsWith('.cjs')
     ? createRequire(entry)(entry)
     : await import(FILE_URL); // .mjs, or .js as its package.json "type" says
-  return style === 'web' ? webHandler(exports) : lambdaHandler(exports);
+  return STYLE.find(exports);
 }
 
 function webHandler(exports) {
@@ -231,9 +235,6 @@ const lambdaFields = {
   logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
 };
 
-// The body travels whole and fnemu frames the HTTP response itself.
-const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
-
 async function callWeb(handler, event) {
   const init = { method: event.method, headers: event.headers };
   if (event.body !== null && event.method !== 'GET' && event.method !== 'HEAD') {
@@ -250,8 +251,7 @@ async function callWeb(handler, event) {
   for (const outcome of await Promise.allSettled(pending)) {
     if (outcome.status === 'rejected') console.error('waitUntil:', outcome.reason);
   }
-  const headers = [...response.headers].filter(([name]) => !FRAMING.has(name));
-  return { status: response.status, headers, body };
+  return { status: response.status, headers: [...response.headers], body };
 }
 
 function callLambda(handler, message) {
@@ -282,13 +282,21 @@ function callLambda(handler, message) {
   });
 }
 
+// undici loads lazily (~35 ms) and compiles its Request, Response and body paths on first use
+// (~7 ms): both are paid before `ready`, so no request waits for them.
+async function warmWeb() {
+  const request = new Request('http://localhost/', { method: 'POST', headers: { 'x-warm': '1' }, body: 'x' });
+  const response = new Response(await request.arrayBuffer(), { headers: request.headers });
+  Buffer.from(await response.arrayBuffer());
+  for (const header of response.headers) void header;
+}
+
 async function invoke(handler, message) {
   const inv = { id: message.id, sent: 0, truncated: false };
   resetPeak();
   let reply;
   try {
-    const value = await invocations.run(inv, () =>
-      style === 'web' ? callWeb(handler, message.event) : callLambda(handler, message));
+    const value = await invocations.run(inv, () => STYLE.call(handler, message));
     reply = { op: 'result', id: inv.id, value: value ?? null };
   } catch (err) {
     const { message: text, traceback } = describe(err);

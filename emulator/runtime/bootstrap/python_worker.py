@@ -3,8 +3,12 @@
 Runs in the child process and imports nothing from the emulator, so user code never sees it.
 Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on the fds named
 in FNEMU_WORKER_FDS. argv: style, entry file, handler names (comma-separated).
+
+Each handler style is one entry in STYLES: how its handler is called with an invocation's event and
+what of its return value becomes the reply (the emulator's side is emulator/runtime/styles/).
 """
 
+import base64
 import ctypes
 import importlib.machinery
 import importlib.util
@@ -17,6 +21,7 @@ import struct
 import sys
 import time
 import traceback
+import urllib.parse
 
 try:  # the emulator's interpreter normally has orjson; plain json keeps the worker self-contained
     import orjson
@@ -269,6 +274,7 @@ def _format_error(exc, path):
     """`Type: message`, with the user's file and line when the error points into it."""
     name = os.path.basename(path)
     if isinstance(exc, SyntaxError):
+        name = os.path.basename(exc.filename or path)  # the module it is in, maybe one the entry imports
         return f"{type(exc).__name__}: {exc.msg} ({name}, line {exc.lineno})", exc.lineno
     line = _user_line(exc, path)
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -316,7 +322,7 @@ def _fresh_imports_under(directory):
     sys.path_importer_cache.clear()
 
 
-def _load(path, handler_names):
+def _load(path, handler_names, signature):
     directory = os.path.dirname(path)
     if directory not in sys.path:
         sys.path.insert(0, directory)
@@ -331,19 +337,177 @@ def _load(path, handler_names):
         handler = getattr(module, name, None)
         if callable(handler):
             return handler
-    wanted = " or ".join(f"{n}(event, context)" for n in handler_names)
+    wanted = " or ".join(f"{n}{signature}" for n in handler_names)
     raise LookupError(f"no handler: define {wanted} in {os.path.basename(path)}")
+
+
+def _lambda():
+    """handler(event, context): the event as the emulator built it, Lambda's context; the return
+    value is the reply. The context's per-function fields are read before user code runs."""
+    LambdaContext.configure(os.environ)
+
+    def call(func, message):
+        return func(message["event"], LambdaContext(message["context"]["aws_request_id"], message["deadline_ms"]))
+
+    return call
+
+
+def _raw_request(event):
+    """The raw request the emulator sends the gcf and azure styles (events/web.py): its URL parts
+    and body bytes."""
+    url = urllib.parse.urlsplit(event["url"])
+    body = base64.b64decode(event["body"]) if event["body"] else b""
+    return url, body
+
+
+def _raw_reply(status, headers, body):
+    """The reply the emulator turns into the HTTP response: headers as pairs, body base64."""
+    return {"status": status, "headers": headers, "body": base64.b64encode(body).decode("ascii")}
+
+
+def _wsgi_environ(event):
+    """A WSGI environ for the request, as a WSGI server builds it: PATH_INFO is the path below the
+    function's URL, header values one character per byte."""
+    url, body = _raw_request(event)
+    host, _, port = url.netloc.partition(":")
+    environ = {
+        "REQUEST_METHOD": event["method"],
+        "SCRIPT_NAME": "",
+        "PATH_INFO": urllib.parse.unquote_to_bytes(url.path).decode("latin-1"),
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": host,
+        "SERVER_PORT": port or "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in event["headers"]:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            continue
+        if key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+def _gcf():
+    """handler(request) with a Flask request, called as the Functions Framework calls it: every
+    path and method reaches it inside a Flask app, and its return value (str, bytes, dict, tuple,
+    Response...) becomes the response as Flask makes it. Exceptions propagate: they are the
+    invocation's error, not a Flask 500 page."""
+    import flask
+    import werkzeug.routing
+
+    handler = None
+
+    def view(path):
+        return handler(flask.request._get_current_object())
+
+    app = flask.Flask(os.environ.get("FUNCTION_TARGET") or "main", root_path=os.getcwd())
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    app.url_map.add(werkzeug.routing.Rule("/", defaults={"path": ""}, endpoint="run"))
+    app.url_map.add(werkzeug.routing.Rule("/<path:path>", endpoint="run"))
+    app.view_functions["run"] = view
+
+    def call(func, message):
+        nonlocal handler
+        handler = func
+        started = []
+
+        def start_response(status, headers, exc_info=None):
+            started[:] = [int(status.split(" ", 1)[0]), [[k, v] for k, v in headers]]
+
+        chunks = app(_wsgi_environ(message["event"]), start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        return _raw_reply(started[0], started[1], body)
+
+    return call
+
+
+class _AzureContext:
+    """The `context` Azure hands a function that asks for one."""
+
+    def __init__(self, invocation_id, function_name, function_directory):
+        self.invocation_id = invocation_id
+        self.function_name = function_name
+        self.function_directory = function_directory
+
+
+def _azure():
+    """main(req: func.HttpRequest[, context]) -> func.HttpResponse (or a str, as Azure's http
+    output binding takes one), with the user's own azure-functions; `req.url` has Azure's shape."""
+    import inspect
+
+    import azure.functions as func
+
+    wants_context = {}
+
+    def call(func_, message):
+        event = message["event"]
+        url, body = _raw_request(event)
+        headers = {}
+        for name, value in event["headers"]:
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        req = func.HttpRequest(event["method"], event["url"], headers=headers,
+                               params=dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True)),
+                               route_params=event["route_params"], body=body)
+        if func_ not in wants_context:
+            wants_context[func_] = "context" in inspect.signature(func_).parameters
+        if wants_context[func_]:
+            context = _AzureContext(message["context"]["aws_request_id"], os.environ.get("WEBSITE_SITE_NAME"),
+                                    os.getcwd())
+            value = func_(req, context=context)
+        else:
+            value = func_(req)
+        if isinstance(value, str):
+            value = func.HttpResponse(value)
+        if not isinstance(value, func.HttpResponse):
+            raise TypeError(f"the function must return a func.HttpResponse (or a str), got {type(value).__name__}")
+        pairs = [[k, v] for k, v in value.headers.items()]
+        if not any(k.lower() == "content-type" for k, _ in pairs):
+            mimetype = value.mimetype
+            pairs.append(["Content-Type", f"{mimetype}; charset={value.charset}" if mimetype.startswith("text/")
+                          else mimetype])
+        return _raw_reply(int(value.status_code), pairs, value.get_body() or b"")
+
+    return call
+
+
+STYLES = {
+    # style: (its handler's parameters, for "no handler" messages; set-up run before the memory
+    #         limit and user code, returning call(handler, message) -> the reply)
+    "lambda": ("(event, context)", _lambda),
+    "gcf": ("(request)", _gcf),
+    "azure": ("(req)", _azure),
+}
 
 
 def main():
     libc = ctypes.CDLL(None)
     _die_with_parent(libc)
-    if _MEMORY_MB:
-        _limit_memory(libc, _MEMORY_MB)
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]  # user code must not import the worker's own files
     style, path, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    LambdaContext.configure(os.environ)
+    signature, setup = STYLES[style]
+    try:
+        call = setup()  # the platform's own framework, loaded (as the platform loads it) before the limit
+    except ImportError as exc:
+        _send({"op": "load_error", "message": f"the {style} style cannot start: {exc}", "line": None})
+        return
+    if _MEMORY_MB:
+        _limit_memory(libc, _MEMORY_MB)
 
     sys.stdout = _ConsoleStream("log", 1)
     sys.stderr = _ConsoleStream("error", 2)
@@ -354,7 +518,7 @@ def main():
     root.setLevel(logging.INFO)
 
     try:
-        func = _load(path, names)
+        func = _load(path, names, signature)
     except LookupError as exc:
         _send({"op": "load_error", "message": str(exc), "line": None})
         return
@@ -373,10 +537,9 @@ def main():
         inv.id = message["id"]
         inv.sent = 0
         inv.truncated = False
-        context = LambdaContext(message["context"]["aws_request_id"], message["deadline_ms"])
         reset_peak()
         try:
-            value = func(message["event"], context)
+            value = call(func, message)
             sys.stdout.flush()
             sys.stderr.flush()
             try:

@@ -1,0 +1,67 @@
+"""A folder function's files, read once: what its version is a snapshot of, and what it reaches outside them.
+
+    NAME/     every file below it (its version changes when any of them does), except
+              node_modules, __pycache__, .git and editor temp files; node_modules are linked
+    NAME.py   the file and its NAME.json
+Outside its files, a function still resolves the shared `_modules` of the functions folder and
+Node's `node_modules` / `package.json` there and in every folder above: those are linked into the
+snapshot, not copied (a save to a shared module redeploys instead: watch.py). Other functions are
+not linked: a folder of N functions would cost N² links.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..registry.snapshot import CodeFiles
+
+__all__ = ["is_temp_file", "read_files"]
+
+_TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", "___jb_tmp___", "___jb_old___")
+_SKIPPED_DIRS = {"__pycache__", ".git"}
+_LINKED_DIRS = {"node_modules"}
+_RESOLVED_ABOVE = ("node_modules", "package.json")
+"""What Node looks for in each folder above a module (packages, and `"type"` for `.js`)."""
+
+
+def is_temp_file(name: str) -> bool:
+    """An editor's or tool's scratch file (vim's swap files and its `4913` probe, emacs' `#x#`
+    and `.#x`, backups `x~`, JetBrains' safe-write files): never part of a function."""
+    return name.startswith((".#", "#")) or name.endswith(_TEMP_SUFFIXES) or name.isdigit()
+
+
+def read_files(entry: Path, config: Path | None, folder: Path | None) -> CodeFiles:
+    """Every file of the function with `entry` (in `folder`, or alone with its `config`), as it is
+    now, with the links its snapshot needs. OSError if one cannot be read."""
+    if folder is not None:
+        root = folder.parent.resolve()
+        home = root / folder.name
+        files, links = _read_tree(home)
+        relative_entry = entry.relative_to(folder).as_posix()
+    else:
+        root = home = entry.parent.resolve()
+        files = {p.name: p.read_bytes() for p in (entry, config) if p is not None}
+        links, relative_entry = [], entry.name
+    with os.scandir(root) as entries:  # not iterdir: one Path per link, not per entry (N functions, N reads)
+        links += [Path(e.path) for e in entries if e.name not in _SKIPPED_DIRS
+                  and (e.name.startswith("_") or e.name in _RESOLVED_ABOVE)]
+    links += [above / name for above in root.parents for name in _RESOLVED_ABOVE if (above / name).exists()]
+    return CodeFiles(relative_entry, files, home, tuple(links))
+
+
+def _read_tree(home: Path) -> tuple[dict[str, bytes], list[Path]]:
+    files: dict[str, bytes] = {}
+    links: list[Path] = []
+    for directory, dirs, names in os.walk(home):
+        here = Path(directory)
+        for name in list(dirs):
+            if name in _SKIPPED_DIRS or name in _LINKED_DIRS or (here / name).is_symlink():
+                dirs.remove(name)
+                if name not in _SKIPPED_DIRS:
+                    links.append(here / name)
+        for name in names:
+            path = here / name
+            if not is_temp_file(name) and path.is_file():  # not a FIFO, socket or dangling link
+                files[path.relative_to(home).as_posix()] = path.read_bytes()
+    return files, links

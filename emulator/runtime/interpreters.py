@@ -1,0 +1,47 @@
+"""How each language's bootstrap process is started: interpreter, flags, dying with the emulator.
+
+A style picks one of these (or a process of its own) in its `launch`; the language alone does not
+decide what runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import Config
+from ..errors import DeployError
+
+if TYPE_CHECKING:
+    from ..registry.registry import FunctionVersion
+
+__all__ = ["BOOTSTRAP", "node_worker", "python_worker"]
+
+BOOTSTRAP = Path(__file__).parent / "bootstrap"
+
+_SETPRIV = shutil.which("setpriv")
+"""Node cannot ask for PR_SET_PDEATHSIG itself as python_worker.py does; util-linux's setpriv sets
+it before exec, so a busy Node worker dies with the emulator even when that is SIGKILLed."""
+
+
+def python_worker(version: FunctionVersion, config: Config, handlers: str) -> list[str]:
+    """python_worker.py on the configured interpreter; `handlers`: the names it looks for, in order."""
+    return [config.python, str(BOOTSTRAP / "python_worker.py"), version.spec.runtime, str(version.entry),
+            handlers]
+
+
+def node_worker(version: FunctionVersion, config: Config) -> list[str]:
+    """V8's heap is sized to fit in memoryLimitMb (as on Lambda), so garbage is collected before
+    the worker's limit check sees it and a runaway heap ends in V8's own out-of-memory abort.
+    The worker gets the envVars' names to hand the web style's `env` only the function's values."""
+    node = shutil.which(config.node)  # the emulator's PATH: a worker's own PATH is the platform's
+    if node is None:
+        raise DeployError(f"language: node functions need Node.js 20+; {config.node!r} was not found "
+                          "(install it, or point --node at it)", "language")
+    memory_mb = version.spec.memory_mb
+    semi_space = min(max(memory_mb // 32, 1), 16)  # V8's default, 16 MB each, overruns small limits
+    prefix = [_SETPRIV, "--pdeathsig", "KILL"] if _SETPRIV else []
+    return [*prefix, node, f"--max-semi-space-size={semi_space}",
+            f"--max-old-space-size={memory_mb - 4 * semi_space}",
+            str(BOOTSTRAP / "node_worker.mjs"), version.spec.runtime, str(version.entry), ",".join(version.env)]
