@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 import orjson
+
+from .events.webhook import delivery
+from .triggers.signatures import resign, sign
 
 
 __all__ = ["Client", "ClientError"]
@@ -37,8 +42,11 @@ class Client:
         self.http.close()
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.send(self.http.build_request(method, path, **kwargs))
+
+    def send(self, request: httpx.Request) -> httpx.Response:
         try:
-            return self.http.request(method, path, **kwargs)
+            return self.http.send(request)
         except httpx.ConnectError:
             raise ClientError(f"cannot reach fnemu at {self.url}: is `fnemu start` running?") from None
         except httpx.TimeoutException:
@@ -145,6 +153,44 @@ class Client:
         if it was not running)."""
         result: dict[str, str] = self.api("GET", "/_emu/s3")
         return result
+
+    def webhook(self, name: str) -> dict[str, Any]:
+        """NAME's webhook trigger object: `type`, `config`, `url`, and `secret` when it has one."""
+        for trigger in self.get(name)["triggers"]:
+            if trigger["type"] == "webhook":
+                return trigger  # type: ignore[no-any-return]
+        raise ClientError(f"function {name!r} has no webhook trigger")
+
+    def webhook_send(self, name: str, *, source: str | None = None, body: bytes | None = None,
+                     event: str | None = None) -> httpx.Response:
+        """POST a delivery to NAME's webhook URL signed as `source` would sign it (by default the
+        first of its allowed sources; unsigned when it has no secret); the function's response."""
+        hook = self.webhook(name)
+        secret = hook.get("secret")
+        if secret is None and source is not None:
+            raise ClientError(f"function {name!r}'s webhook has no secret (secret_required is false): there is "
+                              f"nothing to sign a {source} delivery with; leave the source out")
+        if secret is not None and source is None:
+            source = hook["config"]["allowed_sources"].split(",")[0]
+        now = int(time.time())
+        payload, headers = delivery(source, event, body, timestamp=now)
+        if secret is not None and source is not None:
+            headers.update(sign(source, secret, payload, timestamp=now))
+        return self.send(self._as_sender("POST", hook["url"], list(headers.items()), payload))
+
+    def webhook_replay(self, invocation_id: str) -> httpx.Response:
+        """Re-send a logged webhook delivery to its function, signed afresh (a new timestamp)."""
+        kept = self.api("GET", f"/_emu/webhooks/deliveries/{invocation_id}")
+        body = base64.b64decode(kept["body"])
+        headers = [(k, v) for k, v in kept["headers"]]
+        if kept["source"] is not None:
+            headers = resign(kept["source"], kept["secret"], headers, body, timestamp=int(time.time()))
+        return self.send(self._as_sender(kept["method"], kept["url"], headers, body))
+
+    def _as_sender(self, method: str, url: str, headers: Sequence[tuple[str, str]], body: bytes) -> httpx.Request:
+        """A request as a provider makes it: its own headers only (no developer token)."""
+        return httpx.Request(method, url, headers=headers, content=body,
+                             extensions={"timeout": self.http.timeout.as_dict()})
 
     def s3_client(self) -> Any:
         """A boto3 S3 client on the fake S3 (boto3 is imported here: other commands skip its cost)."""

@@ -16,7 +16,7 @@ from .clock import Clock
 from .errors import ConsoleLine, LoadError, WorkerError
 from .events.request import HttpRequest
 from .events.trigger import trigger_request
-from .logstore import LogEntry
+from .logstore import KEPT_BODY_BYTES, LogEntry
 from .registry.registry import Function
 from .runtime import Runtime
 
@@ -68,9 +68,12 @@ class Invoker:
         return await self.invoke(fn, request, trigger, event=event)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
-                     event: dict[str, Any] | None = None) -> Invocation:
+                     event: dict[str, Any] | None = None, source: str | None = None,
+                     keep_request: bool = False) -> Invocation:
         """Run one invocation and log it. With `event` (a non-HTTP trigger's), the function's style
-        decides whether its handler gets that event or `request`, the POST that carries it."""
+        decides whether its handler gets that event or `request`, the POST that carries it.
+        `source`: the webhook signature scheme that matched, for the log entry; `keep_request`:
+        keep the request with it (when its body is at most KEPT_BODY_BYTES), for a replay."""
         version = fn.current
         spec = version.spec
         n = next(self._ids)
@@ -102,7 +105,8 @@ class Invoker:
                 inv.status, inv.headers, inv.body = answer.response
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
-                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console))
+                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
+                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None))
         return inv
 
 

@@ -156,6 +156,19 @@ class Emulator:
         has finished (`fired`: `function`, `scheduledTime`, `status_code`, in time order)."""
         return self.client.advance_clock(seconds)
 
+    def webhook_send(self, name: str, source: str | None = None, payload: Any = None,
+                     event: str | None = None) -> httpx.Response:
+        """POST a delivery to NAME's webhook URL, signed as `source` (github, stripe, slack, generic)
+        signs it; `payload` is bytes or str as sent, anything else as JSON (default: a sample
+        delivery of that provider)."""
+        if payload is None or isinstance(payload, bytes):
+            body = payload
+        else:
+            import orjson
+
+            body = payload.encode() if isinstance(payload, str) else orjson.dumps(payload)
+        return self.client.webhook_send(name, source=source, body=body, event=event)
+
     def fire_cron(self, name: str) -> dict[str, Any]:
         """Fire NAME's cron trigger now; the invocation envelope."""
         return self.client.fire_cron(name)

@@ -165,3 +165,16 @@ def test_real_answers_have_the_documented_shapes(fnemu: Any, doc: dict[str, Any]
     error = fnemu.http.get("/v1/local/functions/nope", headers=headers).json()
     _assert_shape(doc, "Error", error)
     assert set(error["error"]) == set(_schema(doc, "Error")["properties"]["error"]["required"])
+
+
+def test_webhook_trigger_and_entry_have_the_documented_shapes(fnemu: Any, doc: dict[str, Any]) -> None:
+    webhook = {"type": "webhook", "config": {"allowed_sources": "github"}}
+    created = fnemu.deploy("openapi-hook", HELLO, triggers=[webhook])
+    (trigger,) = created["triggers"]
+    _assert_shape(doc, "Trigger", trigger)
+    _assert_shape(doc, "WebhookTriggerConfig", trigger["config"])
+    assert set(trigger) == {"type", "config", "url", "secret"}
+    assert fnemu.webhook_send("openapi-hook", source="github").status_code == 200
+    (entry,) = fnemu.logs("openapi-hook")
+    _assert_shape(doc, "LogEntry", entry)
+    assert entry["source"] == "github"

@@ -19,6 +19,7 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 
+
 @routes.route("*", "/v1/{app_id}/fn/{name}")
 @routes.route("*", r"/v1/{app_id}/fn/{name}/{rest:[\s\S]*}")
 async def call_function(request: web.Request) -> web.StreamResponse:
@@ -30,7 +31,8 @@ async def call_function(request: web.Request) -> web.StreamResponse:
     if isinstance(admitted, web.StreamResponse):
         return admitted
     req = await read_request(request, resource=admitted.resource, path_params=admitted.path_params)
-    return respond(await request.app[INVOKER].invoke(fn, req, admitted.trigger))
+    return respond(await request.app[INVOKER].invoke(
+        fn, req, admitted.trigger, source=admitted.source, keep_request=admitted.replayable))
 
 
 def respond(inv: Invocation) -> web.Response:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import cron, http, s3_upload, websocket
+from . import cron, http, s3_upload, webhook, websocket
 from .base import TriggerType
 
 __all__ = ["TRIGGERS", "TRIGGER_TYPES"]
 
 TRIGGERS: dict[str, TriggerType[Any]] = {t.name: t for t in (
     websocket.WEBSOCKET,
+    webhook.WEBHOOK,
     http.HTTP,
     cron.CRON,
     s3_upload.S3_UPLOAD,

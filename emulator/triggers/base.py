@@ -112,12 +112,14 @@ class TriggerContext:
 @dataclass(frozen=True, slots=True)
 class Admitted:
     """A request a request-fired trigger accepted: invoke the function with it, logged as
-    `trigger` (and, for a webhook, the `source` whose signature matched)."""
+    `trigger` (and, for a webhook, the `source` whose signature matched). `replayable`: keep the
+    request with the log entry, so that it can be re-sent."""
 
     trigger: str
     resource: str | None = None
     path_params: dict[str, str] | None = None
     source: str | None = None
+    replayable: bool = False
 
 
 class Trigger(Protocol):

@@ -22,10 +22,12 @@ T = TypeVar("T", bound=Trigger)
 
 
 class Triggers:
-    __slots__ = ("_running",)
+    __slots__ = ("_by_request", "_running")
 
     def __init__(self, context: TriggerContext) -> None:
         self._running: dict[str, Trigger] = {name: t.make(context) for name, t in TRIGGERS.items()}
+        self._by_request = [(name, t) for name, t in self._running.items() if type(t).check is not Trigger.check]
+        """The request-fired triggers, in table order: the only ones a `/fn/` request asks."""
 
     def __getitem__(self, kind: TriggerType[T]) -> T:
         running: T = self._running[kind.name]  # type: ignore[assignment]
@@ -58,7 +60,7 @@ class Triggers:
     async def check(self, fn: Deployed, request: web.Request) -> Admitted | web.StreamResponse:
         """The first of the function's request triggers (in TRIGGERS order) that takes the request."""
         spec = fn.current.spec
-        for name, trigger in self._running.items():
+        for name, trigger in self._by_request:
             if spec.trigger(name) is not None:
                 outcome = await trigger.check(fn, request)
                 if outcome is not None:
