@@ -97,11 +97,11 @@ def test_binary_frames_arrive_base64_and_go_back_binary(fnemu: Any) -> None:
 def test_replies_keep_the_frames_order_while_frames_run_on_several_workers(fnemu: Any) -> None:
     deploy_chat(fnemu)
     with fnemu.websocket("chat") as ws:
-        ws.send("sleep 0.8")
+        ws.send("sleep 1.5")
         ws.send("fast")
-        assert [ws.receive(), ws.receive()] == ["sleep 0.8", "fast"]
+        assert [ws.receive(), ws.receive()] == ["sleep 1.5", "fast"]
     bodies = [e["body"] for e in events(fnemu, "chat") if e["requestContext"]["eventType"] == "MESSAGE"]
-    assert bodies == ["fast", "sleep 0.8"], "the fast frame finished first: the frames ran at once"
+    assert bodies == ["fast", "sleep 1.5"], "the fast frame finished first: the frames ran at once"
 
 
 def test_a_failing_frame_sends_an_error_frame_and_the_socket_stays_open(fnemu: Any) -> None:
