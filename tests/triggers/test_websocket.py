@@ -317,9 +317,24 @@ def main(req: func.HttpRequest) -> func.HttpResponse:
 """
 
 
-@pytest.mark.parametrize(("runtime", "code"), [("gcf", GCF), ("azure", AZURE)])
-def test_gcf_and_azure_get_the_frame_as_a_post(fnemu: Any, runtime: str, code: str) -> None:
-    fnemu.deploy("chat", code, runtime=runtime, triggers=WS)
+CGI = """import json
+import os
+import sys
+
+if os.environ["HTTP_X_FNEMU_WEBSOCKET_EVENT"] != "message":
+    print("Status: 204 No Content")
+    print()
+else:
+    print("Content-Type: application/json")
+    print()
+    print(json.dumps({"trigger": os.environ["HTTP_X_FNEMU_TRIGGER"], "text": sys.stdin.read(),
+                      "connection": os.environ["HTTP_X_FNEMU_CONNECTION_ID"]}))
+"""
+
+
+@pytest.mark.parametrize(("runtime", "code"), [("gcf", GCF), ("azure", AZURE), ("cgi", CGI)])
+def test_gcf_azure_and_cgi_get_the_frame_as_a_post(fnemu: Any, runtime: str, code: str) -> None:
+    fnemu.deploy("chat", code, runtime=runtime, language="python", triggers=WS)
     with fnemu.websocket("chat") as ws:
         ws.send("hi")
         assert ws.receive_json() == {"trigger": "websocket", "text": "hi", "connection": ws.connection_id}
