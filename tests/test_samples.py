@@ -16,8 +16,8 @@ pytestmark = pytest.mark.fnemu(functions_dir=SAMPLES)
 
 def test_every_sample_is_loaded(fnemu):
     names = {f["name"] for f in fnemu.client.list()}
-    assert names == {"agent_action", "echo_v2", "greet", "hello", "hello-world", "inventory", "orders", "stock",
-                     "thumbnails"}
+    assert names == {"agent_action", "echo_v2", "greet", "hello", "hello-cgi", "hello-world", "inventory",
+                     "orders", "stock", "thumbnails"}
 
 
 def test_hello_is_public_and_greets_by_query(fnemu):
@@ -33,6 +33,15 @@ def test_orders_uses_its_path_template_env_and_logging(fnemu):
     (entry,) = fnemu.logs("orders")  # the 401 and the 405 were answered before any code ran
     line = entry["consoleLogs"][0]
     assert (line["level"], line["message"]) == ("info", "looking up order 42")
+
+
+def test_hello_cgi_is_a_shell_script_run_per_cgi(fnemu):
+    r = fnemu.call("hello-cgi", method="POST", path="/some/path?x=1", content=b"hi", auth=False)
+    assert r.text == ("POST /some/path below /v1/local/fn/hello-cgi, query 'x=1', via CGI/1.1\n"
+                      "body: hi\n")
+    assert fnemu.client.get("hello-cgi")["runtime"] == "cgi"
+    line = fnemu.logs("hello-cgi")[0]["consoleLogs"][0]
+    assert (line["level"], line["message"]) == ("error", "answered POST /some/path")
 
 
 def test_echo_v2_returns_a_plain_dict_as_json(fnemu):

@@ -3,10 +3,11 @@
     NAME/     every file below it (its version changes when any of them does), except
               node_modules, __pycache__, .git and editor temp files; node_modules are linked
     NAME.py   the file and its NAME.json
-Outside its files, a function still resolves the shared `_modules` of the functions folder and
-Node's `node_modules` / `package.json` there and in every folder above: those are linked into the
-snapshot, not copied (a save to a shared module redeploys instead: watch.py). Other functions are
-not linked: a folder of N functions would cost N² links.
+Outside its files, a function still resolves the shared `_modules` and shared packages (folders
+with no entry file) of the functions folder, and Node's `node_modules` / `package.json` there and
+in every folder above: those are linked into the snapshot, not copied (a save to a shared module
+redeploys instead: watch.py). Other functions are not linked: a folder of N functions would cost
+N² links.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from pathlib import Path
 
 from ..registry.snapshot import CodeFiles
 
-__all__ = ["is_temp_file", "read_files"]
+__all__ = ["FOLDER_ENTRIES", "is_temp_file", "read_files"]
+
+FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
+"""The entry files of a `NAME/` function, in the order they are looked for."""
 
 _TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", "___jb_tmp___", "___jb_old___")
 _SKIPPED_DIRS = {"__pycache__", ".git"}
@@ -44,10 +48,17 @@ def read_files(entry: Path, config: Path | None, folder: Path | None) -> CodeFil
         files = {p.name: p.read_bytes() for p in (entry, config) if p is not None}
         links, relative_entry = [], entry.name
     with os.scandir(root) as entries:  # not iterdir: one Path per link, not per entry (N functions, N reads)
-        links += [Path(e.path) for e in entries if e.name not in _SKIPPED_DIRS
-                  and (e.name.startswith("_") or e.name in _RESOLVED_ABOVE)]
+        links += [Path(e.path) for e in entries if e.name not in _SKIPPED_DIRS and e.name != home.name
+                  and (e.name.startswith("_") or e.name in _RESOLVED_ABOVE or _shared_package(e))]
     links += [above / name for above in root.parents for name in _RESOLVED_ABOVE if (above / name).exists()]
     return CodeFiles(relative_entry, files, home, tuple(links))
+
+
+def _shared_package(entry: os.DirEntry[str]) -> bool:
+    """A folder beside the functions that is not one of them (no entry file, no function.json)."""
+    return (entry.is_dir() and not entry.name.startswith(".")
+            and not any(os.path.exists(os.path.join(entry.path, name))
+                        for name in (*FOLDER_ENTRIES, "function.json")))
 
 
 def _read_tree(home: Path) -> tuple[dict[str, bytes], list[Path]]:

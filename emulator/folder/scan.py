@@ -1,6 +1,7 @@
 """Which functions a folder defines, and the deploy spec each file set amounts to (pure, no registry).
 
     NAME.py / NAME.js / NAME.mjs / NAME.cjs   one function, config in NAME.json beside it
+    NAME.cgi                                  a CGI script run by its shebang (runtime cgi)
     NAME/                                     entry index.mjs, index.js, index.cjs, main.py or
                                               handler.py (or "entry" in NAME/function.json); NAME/.env
     _NAME.*, .NAME, node_modules, __pycache__ not functions (shared modules, tooling)
@@ -17,12 +18,13 @@ from typing import Any
 from ..errors import ApiError
 from ..registry.snapshot import CodeFiles
 from ..registry.spec import FunctionSpec, parse_spec, validate_name
-from .files import read_files
+from .files import FOLDER_ENTRIES, read_files
 
 __all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_body", "read_function", "read_spec"]
 
-CODE_SUFFIXES = {".py": "python", ".js": "node", ".mjs": "node", ".cjs": "node"}
-FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
+CODE_SUFFIXES = {".py": "python", ".js": "node", ".mjs": "node", ".cjs": "node", ".cgi": "python"}
+"""The language each kind of file is deployed as. A `.cgi` script runs by its own shebang: its
+function says `python` (the CGI runner's language) unless the shebang names node."""
 _IGNORED_DIRS = {"node_modules", "__pycache__"}
 
 
@@ -131,11 +133,14 @@ def read_body(fn: FolderFunction, files: CodeFiles) -> dict[str, Any]:
         configured = body.get("envVars")
         body["envVars"] = {**values, **configured} if isinstance(configured, dict) else values
     body.setdefault("envVars", {})  # the files are the whole truth: no env in them means none
-    body.setdefault("language", fn.language)
     try:
         body["code"] = _content(fn, files, fn.entry).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FolderError(fn.entry, f"cannot read: {exc}") from None
+    if fn.entry.suffix == ".cgi":  # nothing else runs a .cgi file
+        body.setdefault("runtime", "cgi")
+        body.setdefault("language", "node" if "node" in body["code"].split("\n", 1)[0] else "python")
+    body.setdefault("language", fn.language)
     body["name"] = fn.name
     return body
 

@@ -16,7 +16,7 @@ from ..errors import DeployError
 if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
 
-__all__ = ["BOOTSTRAP", "node_worker", "python_worker"]
+__all__ = ["BOOTSTRAP", "node_command", "node_worker", "python_worker"]
 
 BOOTSTRAP = Path(__file__).parent / "bootstrap"
 
@@ -32,9 +32,16 @@ def python_worker(version: FunctionVersion, config: Config, handlers: str) -> li
 
 
 def node_worker(version: FunctionVersion, config: Config) -> list[str]:
-    """V8's heap is sized to fit in memoryLimitMb (as on Lambda), so garbage is collected before
-    the worker's limit check sees it and a runaway heap ends in V8's own out-of-memory abort.
-    The worker gets the envVars' names to hand the web style's `env` only the function's values."""
+    """node_worker.mjs on `node_command`; it gets the envVars' names to hand the web style's `env`
+    only the function's values."""
+    return [*node_command(version, config), str(BOOTSTRAP / "node_worker.mjs"), version.spec.runtime,
+            str(version.entry), ",".join(version.env)]
+
+
+def node_command(version: FunctionVersion, config: Config) -> list[str]:
+    """`node` with its flags: V8's heap is sized to fit in memoryLimitMb (as on Lambda), so garbage
+    is collected before the worker's limit check sees it and a runaway heap ends in V8's own
+    out-of-memory abort."""
     node = shutil.which(config.node)  # the emulator's PATH: a worker's own PATH is the platform's
     if node is None:
         raise DeployError(f"language: node functions need Node.js 20+; {config.node!r} was not found "
@@ -43,5 +50,4 @@ def node_worker(version: FunctionVersion, config: Config) -> list[str]:
     semi_space = min(max(memory_mb // 32, 1), 16)  # V8's default, 16 MB each, overruns small limits
     prefix = [_SETPRIV, "--pdeathsig", "KILL"] if _SETPRIV else []
     return [*prefix, node, f"--max-semi-space-size={semi_space}",
-            f"--max-old-space-size={memory_mb - 4 * semi_space}",
-            str(BOOTSTRAP / "node_worker.mjs"), version.spec.runtime, str(version.entry), ",".join(version.env)]
+            f"--max-old-space-size={memory_mb - 4 * semi_space}"]

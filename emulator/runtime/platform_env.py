@@ -12,9 +12,10 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .. import __version__
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
-__all__ = ["Platform", "azure_vars", "gcf_vars", "lambda_vars", "platform_env"]
+__all__ = ["Platform", "azure_vars", "cgi_vars", "gcf_vars", "lambda_vars", "platform_env"]
 
 _BASE = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -80,6 +81,15 @@ def azure_vars(p: Platform) -> dict[str, str]:
         "AZURE_FUNCTIONS_ENVIRONMENT": "Development",
         "WEBSITE_SITE_NAME": p.name,
         "AzureWebJobsScriptRoot": p.code_dir,
+    }
+
+
+def cgi_vars(p: Platform) -> dict[str, str]:
+    """The meta-variables that are the same for every request (RFC 3875 §4.1.4, §4.1.17); the
+    per-request ones are events/cgi.py's."""
+    return {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": f"fnemu/{__version__}",
     }
 
 

@@ -126,3 +126,16 @@ def test_node_functions_resolve_packages_type_and_shared_modules_from_above(tmp_
     wait_until(lambda: body_of(emu, "greet") == "<HI>" and body_of(emu, "orders") == "<N=2>",
                message="the shared module change to redeploy both")
     assert emu.client.get("orders")["version"] == 3
+
+
+def test_a_shared_package_beside_the_functions_is_importable(tmp_path, make_emulator):
+    """A folder with no entry file is a shared package, not a function: it is linked into each
+    snapshot, so a single-file function imports it as it did from the folder."""
+    folder = tmp_path / "functions"
+    write(folder / "lib" / "__init__.py", "")
+    write(folder / "lib" / "greeting.py", "TEXT = 'from lib'\n")
+    write(folder / "hello.py", "from lib.greeting import TEXT\n\n"
+                               "def handler(event, context):\n    return {'statusCode': 200, 'body': TEXT}\n")
+    emu = make_emulator(functions_dir=folder)
+    assert {f["name"] for f in emu.client.list()} == {"hello"}
+    assert body_of(emu, "hello") == "from lib"

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from .azure import AzureStyle
 from .base import Call, Launch, MalformedResponse, Response, Style
+from .cgi import CgiStyle
 from .gcf import GcfStyle
 from .lambda_ import LambdaStyle
 from .web import WebStyle
@@ -21,4 +22,5 @@ STYLES: Mapping[str, Style] = {style.name: style for style in (
     LambdaStyle(),
     GcfStyle(),
     AzureStyle(),
+    CgiStyle(),
 )}
