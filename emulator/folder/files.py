@@ -51,7 +51,8 @@ def read_files(entry: Path, config: Path | None, folder: Path | None) -> CodeFil
         links += [Path(e.path) for e in entries if e.name not in _SKIPPED_DIRS and e.name != home.name
                   and (e.name.startswith("_") or e.name in _RESOLVED_ABOVE or _shared_package(e))]
     links += [above / name for above in root.parents for name in _RESOLVED_ABOVE if (above / name).exists()]
-    return CodeFiles(relative_entry, files, home, tuple(links))
+    executable = frozenset(path for path in files if os.access(home / path, os.X_OK))
+    return CodeFiles(relative_entry, files, home, tuple(links), executable)
 
 
 def _shared_package(entry: os.DirEntry[str]) -> bool:

@@ -25,19 +25,21 @@ __all__ = ["CodeFiles", "write_snapshot"]
 class CodeFiles:
     """`files` maps paths relative to `home` (the absolute folder they were read from; None for
     code deployed through the API) to their bytes; `entry` is one of them. `links` are absolute
-    paths the snapshot links to where they are, not copies of them."""
+    paths the snapshot links to where they are, not copies of them. `executable` names the files
+    written executable (a CGI script runs by its shebang)."""
 
     entry: str
     files: Mapping[str, bytes]
     home: Path | None = None
     links: tuple[Path, ...] = ()
+    executable: frozenset[str] = frozenset()
     digest: str = field(init=False)
 
     def __post_init__(self) -> None:
         h = hashlib.blake2b(digest_size=20)
         for path in sorted(self.files):
             data = self.files[path]
-            h.update(f"{path}\0{len(data)}\0".encode())
+            h.update(f"{path}\0{len(data)}\0{path in self.executable:d}\0".encode())
             h.update(data)
         object.__setattr__(self, "digest", h.hexdigest())
 
@@ -58,7 +60,10 @@ def write_snapshot(files: CodeFiles, root: Path) -> Path:
         return path
 
     for relative, data in files.files.items():
-        place(home / relative).write_bytes(data)
+        target_file = place(home / relative)
+        target_file.write_bytes(data)
+        if relative in files.executable:
+            target_file.chmod(0o755)
     for target in files.links:
         place(root / target.relative_to(base)).symlink_to(target, target_is_directory=target.is_dir())
     return home / files.entry

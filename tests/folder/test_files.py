@@ -77,3 +77,15 @@ def test_the_snapshot_mirrors_the_files_and_links_what_lies_outside(project, tmp
 def test_temp_files_are_editors_scratch_files():
     assert all(map(is_temp_file, [".a.py.swp", "a.py~", "4913", "#a.py#", ".#a.py", "a.py___jb_tmp___"]))
     assert not any(map(is_temp_file, ["a.py", ".env", "data.json", "_db.py"]))
+
+
+def test_an_executable_file_stays_executable_and_its_mode_is_part_of_the_version(tmp_path):
+    script = tmp_path / "functions" / "hello.cgi"
+    write(script, "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho hi\n")
+    plain = read_files(script, None, None)
+    script.chmod(0o755)
+    executable = read_files(script, None, None)
+    assert executable.executable == {"hello.cgi"} and not plain.executable
+    assert executable.digest != plain.digest
+    copy = write_snapshot(executable, tmp_path / "snap")
+    assert os.access(copy, os.X_OK) and copy.read_bytes() == script.read_bytes()
