@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,8 +14,8 @@ from slack_sdk.signature import SignatureVerifier
 from stripe import WebhookSignature
 
 from emulator.cli import cli
-from emulator.keys import REGISTRY, TRIGGERS
 from tests.api.expect import api_error
+from tests.test_cli_start import start, stop
 from tests.triggers.test_signatures import ODD, github_headers
 
 ECHO = """import json
@@ -230,9 +229,17 @@ def test_cli_url_send_replay_and_list(fnemu: Any, run_cli: Any, tmp_path: Any) -
     assert no_hook.exit_code == 1 and no_hook.output.startswith("Error: ")
 
 
-def test_startup_table_shows_url_and_secret(fnemu: Any) -> None:
-    trigger = hook(fnemu, allowed_sources="github")
-    app = fnemu.server.app
-    text = app[TRIGGERS].describe(app[REGISTRY].get("local", "hook"), fnemu.url)
-    assert text == f"webhook ({trigger['url']} secret {trigger['secret']})"
-    assert urlsplit(trigger["url"]).path == "/v1/local/fn/hook"
+def test_startup_table_shows_url_and_secret(tmp_path: Any) -> None:
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    (folder / "payments.py").write_text(ECHO)
+    (folder / "payments.json").write_text(json.dumps(
+        {"triggers": [{"type": "webhook", "config": {"allowed_sources": "stripe"}}]}))
+    proc, url = start("--functions-dir", str(folder))
+    try:
+        trigger = httpx.get(f"{url}/v1/local/functions/payments",
+                            headers={"Authorization": "Bearer fnemu-dev-token"}).json()["triggers"][0]
+    finally:
+        code, out = stop(proc)
+    assert code == 0
+    assert f"webhook ({trigger['url']} secret {trigger['secret']})" in out, out
