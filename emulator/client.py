@@ -187,7 +187,8 @@ class Client:
             headers = resign(kept["source"], kept["secret"], headers, body, timestamp=int(time.time()))
         return self.send(self._as_sender(kept["method"], kept["url"], headers, body))
 
-    def _as_sender(self, method: str, url: str, headers: Sequence[tuple[str, str]], body: bytes) -> httpx.Request:
+    def _as_sender(self, method: str, url: str, headers: Sequence[tuple[str, str]],
+                   body: bytes) -> httpx.Request:
         """A request as a provider makes it: its own headers only (no developer token)."""
         return httpx.Request(method, url, headers=headers, content=body,
                              extensions={"timeout": self.http.timeout.as_dict()})
