@@ -14,6 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 from stripe import WebhookSignature
 
 from emulator.cli import cli
+from emulator.client import ClientError
 from tests.api.expect import api_error
 from tests.test_cli_start import start, stop
 from tests.triggers.test_signatures import ODD, github_headers
@@ -136,8 +137,11 @@ def test_without_a_secret_the_url_signature_is_the_check(fnemu: Any) -> None:
     url = hook(fnemu)["url"]
     assert post(url, b"{}", {}).status_code == 200
     api_error(post(url.split("?")[0], b"{}", {}), 401, None)
-    (entry,) = fnemu.logs("hook")
-    assert entry["trigger"] == "webhook" and "source" not in entry
+    assert fnemu.webhook_send("hook", payload=b"raw").status_code == 200
+    with pytest.raises(ClientError, match="has no secret"):
+        fnemu.webhook_send("hook", source="github")
+    assert [(e["trigger"], "source" in e) for e in fnemu.logs("hook")] == [("webhook", False)] * 2
+    assert seen(fnemu)[1]["body"] == "raw"
 
 
 def test_with_an_http_trigger_only_signed_urls_are_deliveries(fnemu: Any) -> None:
