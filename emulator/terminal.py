@@ -80,7 +80,8 @@ class Terminal:
             return
         status = entry.status_code
         colour = "green" if status < 400 else "yellow" if status < 500 else "red"
-        line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {entry.trigger}  {entry.method} "
+        trigger = entry.trigger if entry.source is None else f"{entry.trigger} ({entry.source})"
+        line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {trigger}  {entry.method} "
                 f"{entry.path}  {self._style(str(status), fg=colour)}  {entry.duration_ms:.1f} ms  "
                 f"{entry.memory_mb:g} MB")
         if entry.error:
