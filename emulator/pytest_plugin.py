@@ -21,6 +21,7 @@ from .config import Config
 from .folder.scan import FOLDER_ENTRIES, find, read_spec
 from .keys import CLOCK, LOGS, REGISTRY
 from .server import Server
+from .urls import function_path
 
 __all__ = ["Emulator", "EmulatorThread"]
 
@@ -110,7 +111,7 @@ class Emulator:
         if auth and not any(k.lower() == "authorization" for k in all_headers):
             all_headers["Authorization"] = f"Bearer {self.token}"
         suffix = path if not path or path.startswith("/") else "/" + path
-        return self.http.request(method, f"/v1/{self.app_id}/fn/{name}{suffix}", json=json,
+        return self.http.request(method, function_path(self.app_id, name) + suffix, json=json,
                                  headers=all_headers, **kwargs)
 
     def invoke(self, name: str, **request: Any) -> dict[str, Any]:

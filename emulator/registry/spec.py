@@ -12,12 +12,14 @@ from ..triggers import TRIGGER_TYPES, TRIGGERS
 from ..triggers.http import HttpRoute
 from .detect import detect_language, detect_runtime
 
-__all__ = ["FunctionSpec", "TriggerSpec", "parse_spec", "validate_env_patch", "validate_name"]
+__all__ = ["FunctionSpec", "TriggerSpec", "as_integer", "parse_spec", "validate_app_id", "validate_env_patch",
+           "validate_name"]
 
 Language = Literal["python", "node"]
 HandlerStyle = Literal["web", "lambda", "gcf", "azure", "cgi"]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+APP_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TIMEOUT_RANGE = (1, 300_000)
 MEMORY_RANGE = (64, 1024)
@@ -79,6 +81,27 @@ def validate_name(value: Any, field: str = "name") -> str:
     if not isinstance(value, str) or not NAME_RE.fullmatch(value):
         raise BadRequest(f"{field}: must be {rule}", field)
     return value
+
+
+def validate_app_id(value: str) -> str:
+    """An app id names a folder-like namespace in URLs, so it is held to a small ASCII set: 1-64
+    letters, digits, '-', '_' and '.', and never `.` or `..` (CONTRACT §1)."""
+    if not APP_ID_RE.fullmatch(value) or value in (".", ".."):
+        raise BadRequest("app_id: must be 1-64 characters of ASCII letters, digits, '-', '_' and '.', "
+                         "and not '.' or '..'", "app_id")
+    return value
+
+
+def as_integer(value: Any) -> int | None:
+    """The one rule for integers in JSON bodies: an int, or a float with no fractional part
+    (`3000.0`, as JSON Schema's `integer` allows); None for anything else (bools included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None) -> FunctionSpec:
@@ -208,11 +231,12 @@ def _int(body: Mapping[str, Any], key: str, bounds: tuple[int, int], default: in
     value = body.get(key)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    number = as_integer(value)
+    if number is None:
         raise BadRequest(f"{key}: must be an integer from {bounds[0]} to {bounds[1]}", key)
-    if not bounds[0] <= value <= bounds[1]:
+    if not bounds[0] <= number <= bounds[1]:
         raise BadRequest(f"{key}: must be from {bounds[0]} to {bounds[1]}, got {value}", key)
-    return int(value)
+    return number
 
 
 def _string(body: Mapping[str, Any], key: str, max_len: int, default: str) -> str:
