@@ -92,6 +92,10 @@ def _protocol_field(exc: BaseException | None) -> str | None:
         return "url" if isinstance(line, (bytes, bytearray, str)) and line[:1] in (b"/", "/") else "headers"
     if isinstance(exc, PayloadEncodingError):
         return "body"
-    if isinstance(exc, BadHttpMessage) and "header" in exc.message.lower():
-        return "headers"
+    if isinstance(exc, BadHttpMessage):
+        text = exc.message.lower()
+        if "chunk" in text:
+            return "body"
+        if any(word in text for word in ("header", "content-length", "transfer-encoding")):
+            return "headers"
     return None
