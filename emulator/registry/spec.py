@@ -183,7 +183,7 @@ def _env(value: Any, *, allow_null: bool = False) -> dict[str, str | None]:
 
 
 def _triggers(body: Mapping[str, Any]) -> tuple[TriggerSpec, ...]:
-    if "triggers" in body and "trigger" in body and body["trigger"] is not None:
+    if body.get("triggers") is not None and body.get("trigger") is not None:
         raise BadRequest("trigger: give either triggers or the legacy trigger, not both", "trigger")
     if body.get("trigger") is not None:
         raw: Any = [body["trigger"]]

@@ -98,3 +98,7 @@ def test_non_integral_or_huge_numbers_are_400(fnemu: Any, value: str, field: str
 def test_null_triggers_mean_the_default(fnemu: Any) -> None:
     fn = fnemu.deploy("nulls", OK, triggers=None)
     assert fn["triggers"] == [{"type": "http", "config": {"method": "ANY", "auth": "required"}}]
+    fn = fnemu.deploy("nulls", OK, triggers=None, trigger={"type": "http", "config": {"auth": "none"}})
+    assert fn["triggers"] == [{"type": "http", "config": {"method": "ANY", "auth": "none"}}]
+    fn = fnemu.deploy("nulls", OK, triggers=[], trigger=None)
+    assert fn["triggers"] == []
