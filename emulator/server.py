@@ -34,19 +34,23 @@ class _Handler(RequestHandler):
     def log_exception(self, *args: Any, **kw: Any) -> None:
         """One line, not a traceback: what reaches here is a client's broken request or body."""
         exc = kw.get("exc_info")
+        if exc is True:
+            exc = sys.exc_info()[1]
         text = args[0] % args[1:] if args else "error"
         detail = " ".join(str(exc).split()) if isinstance(exc, BaseException) else ""
         self.logger.warning("%s: %s", text, detail or "no detail")
 
 
 class _Server(web.Server):
-    """Makes `_Handler`s where aiohttp makes `RequestHandler`s (guarded by tests/test_server_aiohttp.py)."""
+    """Makes `_Handler`s where aiohttp makes `RequestHandler`s (private names of the pinned aiohttp, guarded by tests/test_server.py)."""
 
     def __call__(self) -> RequestHandler:
         return _Handler(self, loop=self._loop, **self._kwargs)
 
 
 class _Runner(web.AppRunner):
+    """aiohttp's AppRunner, serving through `_Server`."""
+
     async def _make_server(self) -> web.Server:
         made = await super()._make_server()
         return _Server(made.request_handler, request_factory=made.request_factory,

@@ -70,11 +70,14 @@ class Auth:
         now = int(time.time())
         payload = {k: v for k, v in claims.items() if k not in _RESERVED}
         payload.update({"sub": sub, "iat": now, "exp": now + seconds, "iss": "fnemu"})
-        return _jwt().encode(payload, self._key, algorithm=_ALGORITHM)
+        token: str = _jwt().encode(payload, self._key, algorithm=_ALGORITHM)
+        return token
 
     def verify(self, token: str) -> dict[str, Any] | None:
         jwt = _jwt()
         try:
-            return jwt.decode(token, self._key, algorithms=[_ALGORITHM], options={"require": ["exp"]})
+            claims: dict[str, Any] = jwt.decode(token, self._key, algorithms=[_ALGORITHM],
+                                                options={"require": ["exp"]})
+            return claims
         except jwt.PyJWTError:
             return None

@@ -47,8 +47,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             headers = {"Allow": ", ".join(exc.allow)}
         return json_response(exc.to_json(), exc.status, headers)
     except web.RequestPayloadError:
-        error = BadRequest("body: could not be read; it does not match its Content-Encoding", "body")
-        response = json_response(error.to_json(), error.status)
+        unreadable = BadRequest("body: could not be read; it does not match its Content-Encoding", "body")
+        response = json_response(unreadable.to_json(), unreadable.status)
         response.force_close()  # the connection cannot be read past a broken body
         return response
     except web.HTTPException as exc:
@@ -73,7 +73,7 @@ def protocol_error(request: web.BaseRequest, status: int, exc: BaseException | N
     if field is not None:
         text = f"{field}: {text}"
     _log.warning("%s from %s: %s", status, request.remote, text)
-    code = "bad_request" if status == 400 else "internal" if status >= 500 else "http_error"
+    code = {400: BadRequest.code, 413: PayloadTooLarge.code}.get(status, "internal")
     response = json_response({"error": {"code": code, "message": text, "field": field}}, status)
     response.force_close()
     return response

@@ -136,7 +136,7 @@ def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None)
         language=language,  # type: ignore[arg-type]
         runtime=style,  # type: ignore[arg-type]
         description=_string(body, "description", DESCRIPTION_MAX, ""),
-        env=_env(body["envVars"]) if "envVars" in body and body["envVars"] is not None else None,
+        env=_env(body["envVars"]) if "envVars" in body and body["envVars"] is not None else None,  # type: ignore[arg-type]
         timeout_ms=_int(body, "timeoutMs", TIMEOUT_RANGE, 30_000),
         memory_mb=_int(body, "memoryLimitMb", MEMORY_RANGE, 128),
         triggers=triggers,
@@ -159,7 +159,7 @@ def validate_env_patch(body: Any) -> dict[str, str | None]:
             raise BadRequest(f"{key}: unknown field; the body is {{\"envVars\": {{...}}}}", str(key))
     if "envVars" not in body:
         raise BadRequest("envVars: required, an object of NAME: value (null deletes)", "envVars")
-    return _env(body["envVars"], allow_null=True)  # type: ignore[return-value]
+    return _env(body["envVars"], allow_null=True)
 
 
 def _env(value: Any, *, allow_null: bool = False) -> dict[str, str | None]:

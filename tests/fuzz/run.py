@@ -70,8 +70,8 @@ def run(count: int, max_time: int, workers: int = 1) -> Result:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=10_000, help="test cases per operation and phase")
-    parser.add_argument("--max-time", type=int, default=1800, help="seconds for the whole run")
+    parser.add_argument("--count", type=int, default=400, help="test cases per operation and phase at most")
+    parser.add_argument("--max-time", type=int, default=600, help="seconds for the whole run")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     result = run(args.count, args.max_time, args.workers)
