@@ -49,7 +49,9 @@ class Result:
         return "Failures:" not in summary and not self.server_failures
 
 
-def run(count: int, max_time: int, workers: int = 1) -> Result:
+def run(count: int, max_time: int | None, workers: int = 1, seed: int | None = None) -> Result:
+    """`max_time` None: `count` cases per operation and phase, however long that takes; `seed`
+    makes the generated cases the same from run to run."""
     with tempfile.TemporaryDirectory(prefix="fnemu-fuzz-") as folder:
         server = start_server(Path(folder))
         try:
@@ -59,10 +61,13 @@ def run(count: int, max_time: int, workers: int = 1) -> Result:
                        f"{server.url}/_emu/openapi.yaml", "--url", server.url,
                        "-H", "Authorization: Bearer fnemu-dev-token",
                        "--phases", "examples,coverage,fuzzing,stateful",
-                       "-n", str(count), "--max-time", str(max_time), "--workers", str(workers),
-                       "--request-timeout", "30"]
+                       "-n", str(count), "--workers", str(workers), "--request-timeout", "30"]
+            if max_time is not None:
+                command += ["--max-time", str(max_time)]
+            if seed is not None:
+                command += ["--seed", str(seed)]
             done = subprocess.run(command, capture_output=True, text=True, cwd=folder, env=env,
-                                  timeout=max_time + 120, check=False)
+                                  timeout=(max_time or 600) + 120, check=False)
             return Result(done.returncode, done.stdout + done.stderr)
         finally:
             server.stop()
