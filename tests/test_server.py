@@ -99,3 +99,10 @@ async def test_aiohttp_names_the_server_relies_on_are_where_they_were() -> None:
     source = inspect.getsource(web.Server.__call__)
     assert "RequestHandler(self, loop=self._loop, **self._kwargs)" in source
     assert Path(inspect.getfile(RequestHandler)).name == "web_protocol.py"
+
+
+def test_a_long_header_value_that_starts_with_a_slash_is_still_headers(server: ServerProcess) -> None:
+    status, _, body = _send(server.url, b"GET /_emu/health HTTP/1.1\r\nHost: x\r\nX-Path: /" + b"a" * 9000 +
+                            b"\r\n\r\n")
+    assert status == 400
+    assert orjson.loads(body)["error"]["field"] == "headers"

@@ -79,7 +79,6 @@ def protocol_error(request: web.BaseRequest, status: int, exc: BaseException | N
     return response
 
 
-
 def _protocol_field(exc: BaseException | None) -> str | None:
     """Which part of the request the parser refused, from the kind of its error."""
     if isinstance(exc, InvalidURLError):
@@ -87,9 +86,9 @@ def _protocol_field(exc: BaseException | None) -> str | None:
     if isinstance(exc, BadHttpMethod):
         return "method"
     if isinstance(exc, LineTooLong):
-        # the request target is the only line that starts with "/" (header names cannot)
-        line = exc.args[0] if exc.args else b""
-        return "url" if isinstance(line, (bytes, bytearray, str)) and line[:1] in (b"/", "/") else "headers"
+        # aiohttp's C parser hands over the start of the line: the request target it gathers in a
+        # bytearray, a header name or value as bytes (tests/test_server.py holds it to that)
+        return "url" if exc.args and isinstance(exc.args[0], bytearray) else "headers"
     if isinstance(exc, PayloadEncodingError):
         return "body"
     if isinstance(exc, BadHttpMessage):
