@@ -16,6 +16,7 @@ from .keys import CLOCK, LOGS, REGISTRY, TRIGGER_SERVICES
 from .logstore import LogEntry
 from .triggers.cron import next_fire_text
 from .triggers.s3_upload import s3_service
+from .urls import function_url
 
 if TYPE_CHECKING:
     from .server import Server
@@ -72,7 +73,7 @@ class Terminal:
                 cron = spec.trigger("cron")
                 if cron is not None:
                     triggers += f" (next {next_fire_text(cron.config, server.app[CLOCK].now())})"
-                fn_url = f"{url}/v1/{fn.app_id}/fn/{fn.name}"
+                fn_url = function_url(url, fn.app_id, fn.name)
                 self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
         else:
             self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
