@@ -6,6 +6,7 @@ import base64
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -74,8 +75,8 @@ class Client:
         raise ClientError(message, response.status_code, body)
 
     def functions_path(self, name: str | None = None, suffix: str = "") -> str:
-        base = f"/v1/{self.app_id}/functions"
-        return f"{base}/{name}{suffix}" if name else base
+        base = f"/v1/{quote(self.app_id, safe='')}/functions"
+        return f"{base}/{quote(name, safe='')}{suffix}" if name else base
 
     def deploy(self, name: str, code: str, **fields: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.api("POST", self.functions_path(), json={"name": name, "code": code, **fields})
@@ -187,7 +188,8 @@ class Client:
             headers = resign(kept["source"], kept["secret"], headers, body, timestamp=int(time.time()))
         return self.send(self._as_sender(kept["method"], kept["url"], headers, body))
 
-    def _as_sender(self, method: str, url: str, headers: Sequence[tuple[str, str]], body: bytes) -> httpx.Request:
+    def _as_sender(self, method: str, url: str, headers: Sequence[tuple[str, str]],
+                   body: bytes) -> httpx.Request:
         """A request as a provider makes it: its own headers only (no developer token)."""
         return httpx.Request(method, url, headers=headers, content=body,
                              extensions={"timeout": self.http.timeout.as_dict()})

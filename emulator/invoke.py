@@ -19,6 +19,7 @@ from .events.trigger import trigger_request
 from .logstore import KEPT_BODY_BYTES, LogEntry
 from .registry.registry import Function
 from .runtime import Runtime
+from .urls import function_path
 
 __all__ = ["Invocation", "Invoker"]
 
@@ -64,7 +65,7 @@ class Invoker:
 
     async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any]) -> Invocation:
         """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it."""
-        request = trigger_request(trigger, event, host=self.host, full_path=f"/v1/{fn.app_id}/fn/{fn.name}")
+        request = trigger_request(trigger, event, host=self.host, full_path=function_path(fn.app_id, fn.name))
         return await self.invoke(fn, request, trigger, event=event)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,

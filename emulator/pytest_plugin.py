@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .urls import function_path
+
 if TYPE_CHECKING:
     import httpx
     from websockets.sync.client import ClientConnection
@@ -120,7 +122,7 @@ class Emulator:
         if auth and not any(k.lower() == "authorization" for k in all_headers):
             all_headers["Authorization"] = f"Bearer {self.token}"
         suffix = path if not path or path.startswith("/") else "/" + path
-        return self.http.request(method, f"/v1/{self.app_id}/fn/{name}{suffix}", json=json,
+        return self.http.request(method, function_path(self.app_id, name) + suffix, json=json,
                                  headers=all_headers, **kwargs)
 
     def invoke(self, name: str, **request: Any) -> dict[str, Any]:
@@ -175,7 +177,8 @@ class Emulator:
 
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
         """Deploy one function from a `NAME/` folder (CONTRACT §10): a snapshot of its files."""
-        from .folder.scan import FOLDER_ENTRIES, find, read_function
+        from .folder.files import FOLDER_ENTRIES
+        from .folder.scan import find, read_function
         from .keys import REGISTRY, TRIGGERS
 
         folder = Path(path).resolve()

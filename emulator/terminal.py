@@ -15,6 +15,7 @@ from .clock import iso
 from .keys import LOGS, REGISTRY, TRIGGERS
 from .logstore import LogEntry
 from .triggers.s3_upload import S3_UPLOAD
+from .urls import function_url
 
 if TYPE_CHECKING:
     from .server import Server
@@ -67,7 +68,7 @@ class Terminal:
             self._write(f"{'function':<24} {'url':<56} triggers")
             for fn in sorted(fns, key=lambda f: (f.app_id, f.name)):
                 triggers = server.app[TRIGGERS].describe(fn, url)
-                fn_url = f"{url}/v1/{fn.app_id}/fn/{fn.name}"
+                fn_url = function_url(url, fn.app_id, fn.name)
                 self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
         else:
             self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
@@ -80,7 +81,8 @@ class Terminal:
             return
         status = entry.status_code
         colour = "green" if status < 400 else "yellow" if status < 500 else "red"
-        line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {entry.trigger}  {entry.method} "
+        trigger = entry.trigger if entry.source is None else f"{entry.trigger} ({entry.source})"
+        line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {trigger}  {entry.method} "
                 f"{entry.path}  {self._style(str(status), fg=colour)}  {entry.duration_ms:.1f} ms  "
                 f"{entry.memory_mb:g} MB")
         if entry.error:

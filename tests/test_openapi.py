@@ -178,3 +178,36 @@ def test_webhook_trigger_and_entry_have_the_documented_shapes(fnemu: Any, doc: d
     (entry,) = fnemu.logs("openapi-hook")
     _assert_shape(doc, "LogEntry", entry)
     assert entry["source"] == "github"
+
+
+def test_app_id_rule_and_its_400_are_documented_on_every_route(doc: dict[str, Any]) -> None:
+    param = doc["components"]["parameters"]["AppId"]["schema"]
+    assert param["pattern"] == deploy_spec.APP_ID_RE.pattern
+    assert param["not"] == {"enum": [".", ".."]}
+    for path, method in _spec_operations(doc):
+        if "{app_id}" in path:
+            assert "400" in doc["paths"][path][method]["responses"], f"{method} {path}"
+
+
+def test_deploy_links_to_every_operation_on_one_function(doc: dict[str, Any]) -> None:
+    """Stateful fuzzing chains deploy -> the rest through these links (all but the endless log stream)."""
+    links = doc["components"]["links"]
+    for status in ("200", "201"):
+        used = doc["paths"]["/v1/{app_id}/functions"]["post"]["responses"][status]["links"]
+        assert {_resolve(doc, link["$ref"])["description"] for link in used.values()} == {
+            link["description"] for link in links.values()}
+    by_id = {op.get("operationId"): (path, method) for path, item in doc["paths"].items()
+             for method, op in item.items() if method in ALL_METHODS}
+    targets = set()
+    for link in links.values():
+        assert link["parameters"] == {"app_id": "$request.path.app_id", "name": "$response.body#/name"}
+        if "operationId" in link:
+            targets.add(by_id[link["operationId"]])
+        else:
+            _, _, path, method = link["operationRef"].split("/")
+            assert _resolve(doc, link["operationRef"])
+            targets.add((path.replace("~1", "/"), method))
+    wanted = {(path, method) for path, method in _spec_operations(doc)
+              if path.count("{") == 2 and "{app_id}" in path and "/fn/" not in path and not path.endswith("/stream")}
+    assert wanted <= targets, wanted - targets
+    assert ("/v1/{app_id}/fn/{name}", "get") in targets

@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from ..errors import BadRequest, Forbidden, Unauthorized
+from ..registry.spec import as_integer
 
 __all__ = ["Auth", "Caller"]
 
@@ -63,16 +64,20 @@ class Auth:
             claims = {}
         if not isinstance(claims, Mapping):
             raise BadRequest("claims: must be an object", "claims")
-        if isinstance(expires_in, bool) or not isinstance(expires_in, int) or not 1 <= expires_in <= 31_536_000:
+        seconds = as_integer(expires_in)
+        if seconds is None or not 1 <= seconds <= 31_536_000:
             raise BadRequest("expiresIn: must be an integer number of seconds from 1 to 31536000", "expiresIn")
         now = int(time.time())
         payload = {k: v for k, v in claims.items() if k not in _RESERVED}
-        payload.update({"sub": sub, "iat": now, "exp": now + expires_in, "iss": "fnemu"})
-        return _jwt().encode(payload, self._key, algorithm=_ALGORITHM)
+        payload.update({"sub": sub, "iat": now, "exp": now + seconds, "iss": "fnemu"})
+        token: str = _jwt().encode(payload, self._key, algorithm=_ALGORITHM)
+        return token
 
     def verify(self, token: str) -> dict[str, Any] | None:
         jwt = _jwt()
         try:
-            return jwt.decode(token, self._key, algorithms=[_ALGORITHM], options={"require": ["exp"]})
+            claims: dict[str, Any] = jwt.decode(token, self._key, algorithms=[_ALGORITHM],
+                                                options={"require": ["exp"]})
+            return claims
         except jwt.PyJWTError:
             return None

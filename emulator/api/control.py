@@ -163,7 +163,8 @@ async def webhook_delivery(request: web.Request) -> web.Response:
     if entry is None:
         raise NotFound(f"id: no log entry {entry_id!r} of a deployed function", "id")
     if entry.trigger != "webhook":
-        raise Conflict(f"id: log entry {entry_id!r} is a {entry.trigger} invocation, not a webhook delivery", "id")
+        raise Conflict(f"id: log entry {entry_id!r} is a {entry.trigger} invocation, not a webhook delivery",
+                       "id")
     if entry.request is None:
         raise Conflict(f"id: log entry {entry_id!r}'s request was not kept: its body was larger than "
                        f"{KEPT_BODY_BYTES // 1024} KiB", "id")

@@ -18,6 +18,7 @@ from ..keys import AUTH, INVOKER, LOGS, REGISTRY, TRIGGERS
 from ..logstore import LogEntry
 from ..registry.spec import parse_spec, validate_env_patch
 from ..triggers.http import METHODS
+from ..urls import function_path
 from .body import json_response, read_json
 from .query import query_bool, query_int, query_level
 
@@ -83,7 +84,7 @@ async def test_invoke(request: web.Request) -> web.Response:
     app_id, name = request.match_info["app_id"], request.match_info["name"]
     fn = request.app[REGISTRY].get(app_id, name)
     described = await read_json(request, default={})
-    req = _described_request(described, f"/v1/{app_id}/fn/{name}", request)
+    req = _described_request(described, function_path(app_id, name), request)
     if fn.current.spec.route is not None:
         try:
             resource, params = fn.current.spec.route.match(req.method, req.path)

@@ -105,6 +105,8 @@ class HttpRoute:
 
     def match(self, method: str, path: str) -> tuple[str | None, dict[str, str] | None]:
         """(resource, path parameters) for a request, or NotFound / MethodNotAllowed."""
+        resource: str | None
+        params: dict[str, str] | None
         if self.pattern is None:
             resource, params = ("/", None) if path == "/" else ("/{proxy+}", {"proxy": path[1:]})
         else:

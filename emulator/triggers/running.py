@@ -26,7 +26,8 @@ class Triggers:
 
     def __init__(self, context: TriggerContext) -> None:
         self._running: dict[str, Trigger] = {name: t.make(context) for name, t in TRIGGERS.items()}
-        self._by_request = [(name, t) for name, t in self._running.items() if type(t).check is not Trigger.check]
+        self._by_request = [(name, t) for name, t in self._running.items()
+                            if type(t).check is not Trigger.check]
         """The request-fired triggers, in table order: the only ones a `/fn/` request asks."""
 
     def __getitem__(self, kind: TriggerType[T]) -> T:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
 
 from ..errors import BadRequest, MethodNotAllowed, Unauthorized
+from ..urls import function_url
 from .base import Admitted, Deployed, Trigger, TriggerContext, TriggerType
 from .signatures import SOURCES, SignatureError, url_signature, verify
 
@@ -100,7 +101,7 @@ class WebhookTrigger(Trigger):
         hook = self._hooks[(fn.app_id, fn.name)]
         params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != URL_PARAM]
         suffix = "" if path == "/" else path
-        return f"{base_url}/v1/{fn.app_id}/fn/{fn.name}{suffix}?{urlencode([*params, (URL_PARAM, hook.signature)])}"
+        return f"{function_url(base_url, fn.app_id, fn.name)}{suffix}?{urlencode([*params, (URL_PARAM, hook.signature)])}"
 
     def secret(self, fn: Deployed) -> str | None:
         return self._hooks[(fn.app_id, fn.name)].secret

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,8 +14,9 @@ from slack_sdk.signature import SignatureVerifier
 from stripe import WebhookSignature
 
 from emulator.cli import cli
-from emulator.keys import REGISTRY, TRIGGERS
+from emulator.client import ClientError
 from tests.api.expect import api_error
+from tests.test_cli_start import start, stop
 from tests.triggers.test_signatures import ODD, github_headers
 
 ECHO = """import json
@@ -137,8 +137,11 @@ def test_without_a_secret_the_url_signature_is_the_check(fnemu: Any) -> None:
     url = hook(fnemu)["url"]
     assert post(url, b"{}", {}).status_code == 200
     api_error(post(url.split("?")[0], b"{}", {}), 401, None)
-    (entry,) = fnemu.logs("hook")
-    assert entry["trigger"] == "webhook" and "source" not in entry
+    assert fnemu.webhook_send("hook", payload=b"raw").status_code == 200
+    with pytest.raises(ClientError, match="has no secret"):
+        fnemu.webhook_send("hook", source="github")
+    assert [(e["trigger"], "source" in e) for e in fnemu.logs("hook")] == [("webhook", False)] * 2
+    assert seen(fnemu)[1]["body"] == "raw"
 
 
 def test_with_an_http_trigger_only_signed_urls_are_deliveries(fnemu: Any) -> None:
@@ -230,9 +233,17 @@ def test_cli_url_send_replay_and_list(fnemu: Any, run_cli: Any, tmp_path: Any) -
     assert no_hook.exit_code == 1 and no_hook.output.startswith("Error: ")
 
 
-def test_startup_table_shows_url_and_secret(fnemu: Any) -> None:
-    trigger = hook(fnemu, allowed_sources="github")
-    app = fnemu.server.app
-    text = app[TRIGGERS].describe(app[REGISTRY].get("local", "hook"), fnemu.url)
-    assert text == f"webhook ({trigger['url']} secret {trigger['secret']})"
-    assert urlsplit(trigger["url"]).path == "/v1/local/fn/hook"
+def test_startup_table_shows_url_and_secret(tmp_path: Any) -> None:
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    (folder / "payments.py").write_text(ECHO)
+    (folder / "payments.json").write_text(json.dumps(
+        {"triggers": [{"type": "webhook", "config": {"allowed_sources": "stripe"}}]}))
+    proc, url = start("--functions-dir", str(folder))
+    try:
+        trigger = httpx.get(f"{url}/v1/local/functions/payments",
+                            headers={"Authorization": "Bearer fnemu-dev-token"}).json()["triggers"][0]
+    finally:
+        code, out = stop(proc)
+    assert code == 0
+    assert f"webhook ({trigger['url']} secret {trigger['secret']})" in out, out

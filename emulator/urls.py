@@ -1,0 +1,17 @@
+"""A function's `/fn/` URL, built in one place: the API's `url` field, the start-up table, the
+pytest fixture's `call` and the client all take it from here, so it always answers."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+__all__ = ["function_path", "function_url"]
+
+
+def function_path(app_id: str, name: str) -> str:
+    """`/v1/{app_id}/fn/{name}`, each part percent-encoded (a URL is ASCII, `format: uri`)."""
+    return f"/v1/{quote(app_id, safe='')}/fn/{quote(name, safe='')}"
+
+
+def function_url(base_url: str, app_id: str, name: str) -> str:
+    return base_url + function_path(app_id, name)
