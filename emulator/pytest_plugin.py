@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .urls import function_path
+from .urls import function_path, websocket_url
 
 if TYPE_CHECKING:
     import httpx
@@ -139,7 +139,7 @@ class Emulator:
         if auth and not any(k.lower() == "authorization" for k in all_headers):
             all_headers["Authorization"] = f"Bearer {self.token}"
         suffix = path if not path or path.startswith(("/", "?")) else "/" + path
-        url = f"ws{self.url.removeprefix('http')}/v1/{self.app_id}/fn/{name}{suffix}"
+        url = websocket_url(self.url, self.app_id, name) + suffix
         return WebSocketClient(connect(url, additional_headers=all_headers, open_timeout=30, legacy=True,
                                        max_size=None))
 

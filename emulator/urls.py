@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-__all__ = ["function_path", "function_url"]
+__all__ = ["function_path", "function_url", "websocket_url"]
 
 
 def function_path(app_id: str, name: str) -> str:
@@ -15,3 +15,8 @@ def function_path(app_id: str, name: str) -> str:
 
 def function_url(base_url: str, app_id: str, name: str) -> str:
     return base_url + function_path(app_id, name)
+
+
+def websocket_url(base_url: str, app_id: str, name: str) -> str:
+    """The same URL with `ws`/`wss` for the websocket trigger."""
+    return "ws" + function_url(base_url, app_id, name).removeprefix("http")

@@ -38,6 +38,7 @@ from ..events.websocket import (
     message_event,
     socket_request,
 )
+from ..urls import websocket_url
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class WebSocketTrigger(Trigger):
 
     def render(self, fn: Deployed, base_url: str) -> dict[str, Any]:
         """The `ws://` URL clients connect to (any path below it works too)."""
-        return {"url": f"ws{base_url.removeprefix('http')}/v1/{fn.app_id}/fn/{fn.name}"}
+        return {"url": websocket_url(base_url, fn.app_id, fn.name)}
 
     async def reset(self) -> None:
         await self.close()
