@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HONO := fixtures/node/hono
 NODE_STAMP := $(HONO)/node_modules/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 tests
+
+# schemathesis over the served OpenAPI file, every phase, ten minutes: about 10,000 requests here
+# (`make test` runs a short one)
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run --count 400 --max-time 600 --workers 2
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from .agents.action import ActionRunner
 from .agents.approvals import Approvals
-from .api import action, agent_tools, control, fn, functions, log_stream
+from .api import action, agent_tools, connections, control, fn, functions, log_stream
 from .api.auth import Auth
 from .api.middleware import error_middleware
 from .clock import Clock
@@ -21,12 +21,13 @@ from .config import Config
 from .folder.load import FolderLoader, Report
 from .folder.watch import watch
 from .invoke import Invoker
-from .keys import ACTIONS, APPROVALS, AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGER_SERVICES
+from .keys import ACTIONS, APPROVALS, AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGERS
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.base import TriggerContext
-from .triggers.services import SERVICES
+from .triggers.running import Triggers
+from .triggers.websocket import WEBSOCKET
 
 __all__ = ["build_app"]
 
@@ -54,19 +55,21 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app[INVOKER] = Invoker(runtime, clock)
     app[APPROVALS] = Approvals(clock)
     app[ACTIONS] = ActionRunner(app[REGISTRY], app[INVOKER])
-    context = TriggerContext(config, clock, app[REGISTRY], app[INVOKER])
-    services = [make(context) for make in SERVICES.values()]
-    app[TRIGGER_SERVICES] = services
-    app[REGISTRY].listeners.extend(services)
+    triggers = Triggers(TriggerContext(config, clock, app[INVOKER], app[AUTH]))
+    app[TRIGGERS] = triggers
+    app[REGISTRY].listeners.append(triggers)
     app.add_routes(fn.routes)  # first: the hot path should not try the other patterns
     app.add_routes(action.routes)  # a fixed path: before the patterns of /v1/{app_id}/...
     app.add_routes(functions.routes)
     app.add_routes(agent_tools.routes)
     app.add_routes(control.routes)
+    app.add_routes(connections.routes)
     log_stream.setup(app)
 
     async def stop_workers(app: web.Application) -> None:
-        """Before aiohttp waits for in-flight requests: a hung worker must not hold up a stop."""
+        """Before aiohttp waits for in-flight requests: an open WebSocket or a hung worker must not
+        hold up a stop."""
+        await triggers[WEBSOCKET].close()
         runtime.close()
 
     app.on_shutdown.append(stop_workers)
@@ -84,11 +87,9 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
                 watcher = asyncio.create_task(watch(loader, stop))
                 await asyncio.sleep(0)  # the watcher's inotify watches exist from its first step
             await loader.load_all()
-        for service in services:
-            await service.start()
+        await triggers.start()
         yield
-        for service in services:
-            await service.close()
+        await triggers.close()
         if loader is not None:
             await loader.close()
         stop.set()

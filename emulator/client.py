@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import builtins
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import httpx
 import orjson
 
+from .events.webhook import delivery
+from .triggers.signatures import resign, sign
+from .urls import api_path
 
 __all__ = ["Client", "ClientError"]
-
 
 
 class ClientError(Exception):
@@ -38,8 +42,11 @@ class Client:
         self.http.close()
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.send(self.http.build_request(method, path, **kwargs))
+
+    def send(self, request: httpx.Request) -> httpx.Response:
         try:
-            return self.http.request(method, path, **kwargs)
+            return self.http.send(request)
         except httpx.ConnectError:
             raise ClientError(f"cannot reach fnemu at {self.url}: is `fnemu start` running?") from None
         except httpx.TimeoutException:
@@ -67,8 +74,8 @@ class Client:
         raise ClientError(message, response.status_code, body)
 
     def functions_path(self, name: str | None = None, suffix: str = "") -> str:
-        base = f"/v1/{self.app_id}/functions"
-        return f"{base}/{name}{suffix}" if name else base
+        base = api_path("v1", self.app_id, "functions")
+        return f"{base}{api_path(name)}{suffix}" if name else base
 
     def deploy(self, name: str, code: str, **fields: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.api("POST", self.functions_path(), json={"name": name, "code": code, **fields})
@@ -136,13 +143,13 @@ class Client:
 
     def tools(self, token: str | None = None) -> builtins.list[dict[str, Any]]:
         """The app's agent tools that `token` (default: the developer token) may call."""
-        result: builtins.list[dict[str, Any]] = self.api("GET", f"/v1/{self.app_id}/agent-tools",
+        result: builtins.list[dict[str, Any]] = self.api("GET", api_path("v1", self.app_id, "agent-tools"),
                                                 headers=self._bearer(token))["tools"]
         return result
 
     def call_tool(self, name: str, input: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         """The invocation envelope, or `{"approval_id"}` for a read_write tool (it waits for approval)."""
-        result: dict[str, Any] = self.api("POST", f"/v1/{self.app_id}/agent-tools/{name}/call",
+        result: dict[str, Any] = self.api("POST", api_path("v1", self.app_id, "agent-tools", name, "call"),
                                           json={"input": input}, headers=self._bearer(token))
         return result
 
@@ -152,7 +159,7 @@ class Client:
 
     def decide(self, approval_id: str, approve: bool) -> dict[str, Any]:
         """Approving runs the held call once: its envelope; rejecting: `{"approval_id", "status"}`."""
-        result: dict[str, Any] = self.api("POST", f"/_emu/approvals/{approval_id}", json={"approve": approve})
+        result: dict[str, Any] = self.api("POST", api_path("_emu", "approvals", approval_id), json={"approve": approve})
         return result
 
     def action(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +180,7 @@ class Client:
 
     def fire_cron(self, name: str) -> dict[str, Any]:
         """Fire NAME's cron trigger now; the invocation envelope."""
-        result: dict[str, Any] = self.api("POST", f"/_emu/cron/{self.app_id}/{name}")
+        result: dict[str, Any] = self.api("POST", api_path("_emu", "cron", self.app_id, name))
         return result
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
@@ -191,6 +198,45 @@ class Client:
         if it was not running)."""
         result: dict[str, str] = self.api("GET", "/_emu/s3")
         return result
+
+    def webhook(self, name: str) -> dict[str, Any]:
+        """NAME's webhook trigger object: `type`, `config`, `url`, and `secret` when it has one."""
+        for trigger in self.get(name)["triggers"]:
+            if trigger["type"] == "webhook":
+                return trigger  # type: ignore[no-any-return]
+        raise ClientError(f"function {name!r} has no webhook trigger")
+
+    def webhook_send(self, name: str, *, source: str | None = None, body: bytes | None = None,
+                     event: str | None = None) -> httpx.Response:
+        """POST a delivery to NAME's webhook URL signed as `source` would sign it (by default the
+        first of its allowed sources; unsigned when it has no secret); the function's response."""
+        hook = self.webhook(name)
+        secret = hook.get("secret")
+        if secret is None and source is not None:
+            raise ClientError(f"function {name!r}'s webhook has no secret (secret_required is false): there is "
+                              f"nothing to sign a {source} delivery with; leave the source out")
+        if secret is not None and source is None:
+            source = hook["config"]["allowed_sources"].split(",")[0]
+        now = int(time.time())
+        payload, headers = delivery(source, event, body, timestamp=now)
+        if secret is not None and source is not None:
+            headers.update(sign(source, secret, payload, timestamp=now))
+        return self.send(self._as_sender("POST", hook["url"], list(headers.items()), payload))
+
+    def webhook_replay(self, invocation_id: str) -> httpx.Response:
+        """Re-send a logged webhook delivery to its function, signed afresh (a new timestamp)."""
+        kept = self.api("GET", api_path("_emu", "webhooks", "deliveries", invocation_id))
+        body = base64.b64decode(kept["body"])
+        headers = [(k, v) for k, v in kept["headers"]]
+        if kept["source"] is not None:
+            headers = resign(kept["source"], kept["secret"], headers, body, timestamp=int(time.time()))
+        return self.send(self._as_sender(kept["method"], kept["url"], headers, body))
+
+    def _as_sender(self, method: str, url: str, headers: Sequence[tuple[str, str]],
+                   body: bytes) -> httpx.Request:
+        """A request as a provider makes it: its own headers only (no developer token)."""
+        return httpx.Request(method, url, headers=headers, content=body,
+                             extensions={"timeout": self.http.timeout.as_dict()})
 
     def s3_client(self) -> Any:
         """A boto3 S3 client on the fake S3 (boto3 is imported here: other commands skip its cost)."""

@@ -19,6 +19,7 @@ DEFAULT_CONSOLE_CAP_BYTES = 1024 * 1024
 DEFAULT_MAX_WORKERS_PER_FUNCTION = 4
 DEFAULT_IDLE_WORKER_SECONDS = 300.0
 DEFAULT_REGION = "us-east-1"
+DEFAULT_WEBSOCKET_HEARTBEAT_S = 30.0
 S3_ACCESS_KEY_ID = "fnemu"
 S3_SECRET_ACCESS_KEY = "fnemu-secret"
 """The fake S3 accepts any keys; these are the ones functions and `GET /_emu/s3` hand out."""
@@ -45,6 +46,9 @@ class Config:
     python: str = field(default_factory=lambda: sys.executable)
     node: str = "node"
     region: str = DEFAULT_REGION
+    websocket_heartbeat_s: float = DEFAULT_WEBSOCKET_HEARTBEAT_S
+    """A ping every this many seconds on each open WebSocket; one not answered within half of it
+    closes the socket (an idle client that vanished without a close frame)."""
     jwt_secret: str | None = None
     """Signs end-user tokens (HS256, at least 32 bytes); None: a random one per start."""
     clock: str = "real"

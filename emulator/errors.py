@@ -4,7 +4,7 @@
     ├── ApiError(status, code, message, field=None)   rendered only by api/middleware.py
     │   ├── BadRequest 400 ── DeployError (code does not load: runtime message + line)
     │   ├── Unauthorized 401 · Forbidden 403 · NotFound 404
-    │   └── MethodNotAllowed 405 · Conflict 409 · PayloadTooLarge 413
+    │   └── MethodNotAllowed 405 · Conflict 409 · Gone 410 · PayloadTooLarge 413
     └── WorkerError(message, console, memory_kb)       raised in runtime/, turned into a result by invoke.py
         └── WorkerTimeout (→504) · WorkerOutOfMemory (→500) · WorkerCrashed (→502) · LoadError (→500)
 
@@ -24,6 +24,7 @@ __all__ = [
     "DeployError",
     "FnemuError",
     "Forbidden",
+    "Gone",
     "LoadError",
     "MethodNotAllowed",
     "NotFound",
@@ -106,6 +107,13 @@ class MethodNotAllowed(ApiError):
 class Conflict(ApiError):
     status = 409
     code = "conflict"
+
+
+class Gone(ApiError):
+    """Something that existed and has ended (a closed WebSocket connection)."""
+
+    status = 410
+    code = "gone"
 
 
 class PayloadTooLarge(ApiError):

@@ -16,11 +16,18 @@ from .clock import Clock
 from .errors import ConsoleLine, LoadError, WorkerError
 from .events.request import HttpRequest
 from .events.trigger import trigger_request
-from .logstore import LogEntry
+from .logstore import KEPT_BODY_BYTES, LogEntry
 from .registry.registry import Function
 from .runtime import Runtime
+from .urls import function_path
 
 __all__ = ["Invocation", "Invoker"]
+
+_PUBLIC_MESSAGES = {
+    "function_error": "the function raised an error; its log entry has the details",
+    "bad_response": "the function returned a malformed response; its log entry has the details",
+    "load_failed": "the function's code did not load; its log entry has the details",
+}
 
 
 @dataclass(slots=True)
@@ -38,6 +45,11 @@ class Invocation:
     failure: str | None = None
     console: list[ConsoleLine] = field(default_factory=list)
 
+    def public_error(self) -> str:
+        """A failure as callers see it: what happened, without the function's internals (its
+        traceback is in the log entry)."""
+        return _PUBLIC_MESSAGES.get(self.failure or "") or self.error or self.failure or ""
+
 
 class Invoker:
     __slots__ = ("_clock", "_ids", "_prefix", "_runtime", "host")
@@ -53,13 +65,16 @@ class Invoker:
 
     async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any]) -> Invocation:
         """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it."""
-        request = trigger_request(trigger, event, host=self.host, full_path=f"/v1/{fn.app_id}/fn/{fn.name}")
+        request = trigger_request(trigger, event, host=self.host, full_path=function_path(fn.app_id, fn.name))
         return await self.invoke(fn, request, trigger, event=event)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
-                     event: dict[str, Any] | None = None, tool: dict[str, Any] | None = None) -> Invocation:
+                     event: dict[str, Any] | None = None, source: str | None = None,
+                     keep_request: bool = False, tool: dict[str, Any] | None = None) -> Invocation:
         """Run one invocation and log it. With `event` (a non-HTTP trigger's), the function's style
-        decides whether its handler gets that event or `request`, the POST that carries it. `tool`
+        decides whether its handler gets that event or `request`, the POST that carries it.
+        `source`: the webhook signature scheme that matched, for the log entry; `keep_request`:
+        keep the request with it (when its body is at most KEPT_BODY_BYTES), for a replay. `tool`
         (an agent tool call's caller and input) is kept with the log entry."""
         version = fn.current
         spec = version.spec
@@ -92,7 +107,8 @@ class Invoker:
                 inv.status, inv.headers, inv.body = answer.response
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
-                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, tool))
+                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
+                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool))
         return inv
 
 

@@ -14,9 +14,9 @@ from .invoke import Invoker
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
-from .triggers.base import TriggerService
+from .triggers.running import Triggers
 
-__all__ = ["ACTIONS", "APPROVALS", "AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME", "TRIGGER_SERVICES"]
+__all__ = ["ACTIONS", "APPROVALS", "AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME", "TRIGGERS"]
 
 CONFIG = web.AppKey("CONFIG", Config)
 CLOCK = web.AppKey("CLOCK", Clock)
@@ -27,6 +27,6 @@ REGISTRY = web.AppKey("REGISTRY", Registry)
 INVOKER = web.AppKey("INVOKER", Invoker)
 LOADER = web.AppKey("LOADER", FolderLoader)
 """Present only when a functions folder is served."""
-TRIGGER_SERVICES = web.AppKey("TRIGGER_SERVICES", list[TriggerService])
+TRIGGERS = web.AppKey("TRIGGERS", Triggers)
 APPROVALS = web.AppKey("APPROVALS", Approvals)
 ACTIONS = web.AppKey("ACTIONS", ActionRunner)

@@ -9,10 +9,14 @@ from itertools import islice
 from typing import Any
 
 from .clock import iso
+from .events.request import HttpRequest
 
-__all__ = ["FunctionLog", "LogEntry", "LogStore"]
+__all__ = ["KEPT_BODY_BYTES", "FunctionLog", "LogEntry", "LogStore"]
 
 _GENERATIONS_KEPT = 5
+KEPT_BODY_BYTES = 256 * 1024
+"""A replayable request (a webhook delivery) whose body is at most this size is kept with its log
+entry: what a replay re-sends."""
 
 
 @dataclass(slots=True)
@@ -31,6 +35,10 @@ class LogEntry:
     memory_mb: float
     error: str | None
     console: list[tuple[str, str, float]] = field(default_factory=list)
+    source: str | None = None
+    """A webhook delivery's signature scheme (`github`, `stripe`, ...), when it was checked."""
+    request: HttpRequest | None = None
+    """The request, when its body was at most KEPT_BODY_BYTES."""
     tool: dict[str, Any] | None = None
     """An agent tool call's `{caller, input, approval_id?}`."""
 
@@ -56,6 +64,8 @@ class LogEntry:
             "error": self.error,
             "consoleLogs": self.format_console(self.console),
         }
+        if self.source is not None:
+            out["source"] = self.source
         if self.tool is not None:
             out["tool"] = self.tool
         return out
@@ -147,6 +157,14 @@ class LogStore:
         if errors_only:
             entries = (e for e in entries if e.failed)
         return list(islice(entries, limit))
+
+    def find(self, entry_id: str) -> LogEntry | None:
+        """The live entry with this id, whichever function it belongs to."""
+        for log in self._live.values():
+            for entry in log.newest_first():
+                if entry.id == entry_id:
+                    return entry
+        return None
 
     def clear(self) -> None:
         self._live.clear()

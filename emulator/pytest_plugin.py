@@ -19,13 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .urls import function_path, websocket_url
+
 if TYPE_CHECKING:
     import httpx
+    from websockets.sync.client import ClientConnection
 
     from .config import Config
     from .server import Server
 
-__all__ = ["Emulator", "EmulatorThread"]
+__all__ = ["Emulator", "EmulatorThread", "WebSocketClient"]
 
 
 class EmulatorThread:
@@ -119,11 +122,26 @@ class Emulator:
         if auth and not any(k.lower() == "authorization" for k in all_headers):
             all_headers["Authorization"] = f"Bearer {self.token}"
         suffix = path if not path or path.startswith("/") else "/" + path
-        return self.http.request(method, f"/v1/{self.app_id}/fn/{name}{suffix}", json=json,
+        return self.http.request(method, function_path(self.app_id, name) + suffix, json=json,
                                  headers=all_headers, **kwargs)
 
     def invoke(self, name: str, **request: Any) -> dict[str, Any]:
         return self.client.invoke(name, **request)
+
+    def websocket(self, name: str, path: str = "", headers: dict[str, str] | None = None,
+                  auth: bool = True) -> WebSocketClient:
+        """Open a WebSocket on the function's websocket trigger; `auth=True` sends the developer
+        token. A refused upgrade raises `websockets.exceptions.InvalidStatus` (its `response`
+        has the status and body)."""
+        from websockets.sync.client import connect
+
+        all_headers = dict(headers or {})
+        if auth and not any(k.lower() == "authorization" for k in all_headers):
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        suffix = path if not path or path.startswith(("/", "?")) else "/" + path
+        url = websocket_url(self.url, self.app_id, name) + suffix
+        return WebSocketClient(connect(url, additional_headers=all_headers, open_timeout=30, legacy=True,
+                                       max_size=None))
 
     def logs(self, name: str, **filters: Any) -> list[dict[str, Any]]:
         return self.client.logs(name, **filters)
@@ -149,14 +167,28 @@ class Emulator:
         has finished (`fired`: `function`, `scheduledTime`, `status_code`, in time order)."""
         return self.client.advance_clock(seconds)
 
+    def webhook_send(self, name: str, source: str | None = None, payload: Any = None,
+                     event: str | None = None) -> httpx.Response:
+        """POST a delivery to NAME's webhook URL, signed as `source` (github, stripe, slack, generic)
+        signs it; `payload` is bytes or str as sent, anything else as JSON (default: a sample
+        delivery of that provider)."""
+        if payload is None or isinstance(payload, bytes):
+            body = payload
+        else:
+            import orjson
+
+            body = payload.encode() if isinstance(payload, str) else orjson.dumps(payload)
+        return self.client.webhook_send(name, source=source, body=body, event=event)
+
     def fire_cron(self, name: str) -> dict[str, Any]:
         """Fire NAME's cron trigger now; the invocation envelope."""
         return self.client.fire_cron(name)
 
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
         """Deploy one function from a `NAME/` folder (CONTRACT §10): a snapshot of its files."""
-        from .folder.scan import FOLDER_ENTRIES, find, read_function
-        from .keys import REGISTRY
+        from .folder.files import FOLDER_ENTRIES
+        from .folder.scan import find, read_function
+        from .keys import REGISTRY, TRIGGERS
 
         folder = Path(path).resolve()
         found = find(folder.parent, folder.name)
@@ -168,7 +200,7 @@ class Emulator:
 
         async def deploy() -> dict[str, Any]:
             fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, files=files)
-            return fn.to_json(self.url)
+            return server.app[TRIGGERS].function_json(fn, self.url)
 
         result: dict[str, Any] = self._thread.run(deploy())
         return result
@@ -188,6 +220,62 @@ class Emulator:
             if e.error:
                 lines.extend(f"    ! {line}" for line in e.error.splitlines())
         return "\n".join(lines)
+
+
+class WebSocketClient:
+    """A connection to a function's websocket trigger. `send`/`receive` block, for plain tests;
+    `asend`/`areceive` await, for `async def` tests. Usable as a (async) context manager."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self._ws = connection
+        assert connection.response is not None
+        self.connection_id: str = connection.response.headers["X-Fnemu-Connection-Id"]
+        """The id `POST /_emu/connections/{id}` pushes to (the events' `connectionId`)."""
+
+    def send(self, data: str | bytes) -> None:
+        """One frame: text for a str, binary for bytes."""
+        self._ws.send(data)
+
+    def receive(self, timeout: float = 30.0) -> str | bytes:
+        """The next frame (str for text, bytes for binary); TimeoutError after `timeout` seconds."""
+        return self._ws.recv(timeout=timeout)
+
+    def receive_json(self, timeout: float = 30.0) -> Any:
+        import json
+
+        return json.loads(self.receive(timeout))
+
+    def close(self, code: int = 1000) -> None:
+        self._ws.close(code)
+
+    @property
+    def close_code(self) -> int | None:
+        """The code the connection closed with (1009: a frame over the limit), None while open."""
+        return self._ws.close_code
+
+    async def asend(self, data: str | bytes) -> None:
+        await asyncio.to_thread(self.send, data)
+
+    async def areceive(self, timeout: float = 30.0) -> str | bytes:
+        return await asyncio.to_thread(self.receive, timeout)
+
+    async def areceive_json(self, timeout: float = 30.0) -> Any:
+        return await asyncio.to_thread(self.receive_json, timeout)
+
+    async def aclose(self, code: int = 1000) -> None:
+        await asyncio.to_thread(self.close, code)
+
+    def __enter__(self) -> WebSocketClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> WebSocketClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

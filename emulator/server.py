@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
+from .api.middleware import protocol_error
 from .app import build_app
 from .config import Config
 from .folder.load import Report
@@ -18,13 +20,50 @@ from .terminal import Terminal
 __all__ = ["Server", "run"]
 
 
+class _Handler(RequestHandler):
+    """aiohttp's HTTP parser answers a request it cannot read (a header or URL over 8190 bytes, raw
+    non-UTF-8 in the path, NUL in a header, a broken body encoding) here, before any middleware:
+    answer in the contract's envelope and log one line instead of plain text and a traceback."""
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if request.writer.output_size > 0:
+            raise ConnectionError("the response was already started; the connection is dropped")
+        return protocol_error(request, status, exc, message)
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        """One line, not a traceback: what reaches here is a client's broken request or body."""
+        exc = kw.get("exc_info")
+        if exc is True:
+            exc = sys.exc_info()[1]
+        text = args[0] % args[1:] if args else "error"
+        detail = " ".join(str(exc).split()) if isinstance(exc, BaseException) else ""
+        self.logger.warning("%s: %s", text, detail or "no detail")
+
+
+class _Server(web.Server):
+    """Makes `_Handler`s where aiohttp makes `RequestHandler`s (private names of the pinned aiohttp, guarded by tests/test_server.py)."""
+
+    def __call__(self) -> RequestHandler:
+        return _Handler(self, loop=self._loop, **self._kwargs)
+
+
+class _Runner(web.AppRunner):
+    """aiohttp's AppRunner, serving through `_Server`."""
+
+    async def _make_server(self) -> web.Server:
+        made = await super()._make_server()
+        return _Server(made.request_handler, request_factory=made.request_factory,
+                       handler_cancellation=made.handler_cancellation, loop=made._loop, **made._kwargs)
+
+
 class Server:
     """One emulator on one socket; `url` is known after `start()`."""
 
     def __init__(self, config: Config, report: Report | None = None) -> None:
         self.config = config
         self.app = build_app(config, report) if report is not None else build_app(config)
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self._runner = _Runner(self.app, access_log=None, handle_signals=False)
         self.url = ""
 
     async def start(self) -> str:

@@ -13,10 +13,10 @@ import orjson
 
 from .agents.approvals import Approval
 from .clock import iso
-from .keys import APPROVALS, CLOCK, LOGS, REGISTRY, TRIGGER_SERVICES
+from .keys import APPROVALS, LOGS, REGISTRY, TRIGGERS
 from .logstore import LogEntry
-from .triggers.cron import next_fire_text
-from .triggers.s3_upload import s3_service
+from .triggers.s3_upload import S3_UPLOAD
+from .urls import function_url
 
 if TYPE_CHECKING:
     from .server import Server
@@ -58,7 +58,7 @@ class Terminal:
     def ready(self, url: str, server: Server) -> None:
         held, self._held = self._held or [], None
         self._write(f"fnemu listening on {url}")  # plain: scripts match this line
-        s3 = s3_service(server.app[TRIGGER_SERVICES])
+        s3 = server.app[TRIGGERS][S3_UPLOAD]
         if s3.running:
             self._write(f"fake S3 on {s3.endpoint_url} (endpoint and keys: GET {url}/_emu/s3)")
         for kind, name, message in held:
@@ -68,12 +68,8 @@ class Terminal:
         if fns:
             self._write(f"{'function':<24} {'url':<56} triggers")
             for fn in sorted(fns, key=lambda f: (f.app_id, f.name)):
-                spec = fn.current.spec
-                triggers = ", ".join(t.type for t in spec.triggers) or "-"
-                cron = spec.trigger("cron")
-                if cron is not None:
-                    triggers += f" (next {next_fire_text(cron.config, server.app[CLOCK].now())})"
-                fn_url = f"{url}/v1/{fn.app_id}/fn/{fn.name}"
+                triggers = server.app[TRIGGERS].describe(fn, url)
+                fn_url = function_url(url, fn.app_id, fn.name)
                 self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
         else:
             self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
@@ -87,7 +83,8 @@ class Terminal:
             return
         status = entry.status_code
         colour = "green" if status < 400 else "yellow" if status < 500 else "red"
-        line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {entry.trigger}  {entry.method} "
+        trigger = entry.trigger if entry.source is None else f"{entry.trigger} ({entry.source})"
+        line = (f"{iso(entry.timestamp)[11:23]}  {entry.function}  {trigger}  {entry.method} "
                 f"{entry.path}  {self._style(str(status), fg=colour)}  {entry.duration_ms:.1f} ms  "
                 f"{entry.memory_mb:g} MB")
         if entry.error:

@@ -92,6 +92,8 @@ def test_port_in_use_is_one_clear_line():
     (["--functions-dir", "/nonexistent/folder"], "is not a folder"),
     (["--port", "70000"], "70000"),
     (["--log-format", "xml"], "xml"),
+    (["--app-id", "../etc"], "--app-id"),
+    (["--app-id", ".."], "not '.' or '..'"),
 ])
 def test_bad_options_are_one_clear_line(args, message):
     result = subprocess.run([*FNEMU, "start", *args], capture_output=True, text=True, timeout=30)

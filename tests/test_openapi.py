@@ -186,3 +186,49 @@ def test_agent_answers_have_the_documented_shapes(fnemu: Any, doc: dict[str, Any
                    fnemu.http.post("/v1/action/serverless_function", json={}, headers=headers).json()):
         _assert_shape(doc, "ActionResponse", answer)
     _assert_shape(doc, "Error", answer["response"])
+
+
+def test_webhook_trigger_and_entry_have_the_documented_shapes(fnemu: Any, doc: dict[str, Any]) -> None:
+    webhook = {"type": "webhook", "config": {"allowed_sources": "github"}}
+    created = fnemu.deploy("openapi-hook", HELLO, triggers=[webhook])
+    (trigger,) = created["triggers"]
+    _assert_shape(doc, "Trigger", trigger)
+    _assert_shape(doc, "WebhookTriggerConfig", trigger["config"])
+    assert set(trigger) == {"type", "config", "url", "secret"}
+    assert fnemu.webhook_send("openapi-hook", source="github").status_code == 200
+    (entry,) = fnemu.logs("openapi-hook")
+    _assert_shape(doc, "LogEntry", entry)
+    assert entry["source"] == "github"
+
+
+def test_app_id_rule_and_its_400_are_documented_on_every_route(doc: dict[str, Any]) -> None:
+    param = doc["components"]["parameters"]["AppId"]["schema"]
+    assert param["pattern"] == deploy_spec.APP_ID_RE.pattern
+    assert param["not"] == {"enum": [".", ".."]}
+    for path, method in _spec_operations(doc):
+        if "{app_id}" in path:
+            assert "400" in doc["paths"][path][method]["responses"], f"{method} {path}"
+
+
+def test_deploy_links_to_every_operation_on_one_function(doc: dict[str, Any]) -> None:
+    """Stateful fuzzing chains deploy -> the rest through these links (all but the endless log stream)."""
+    links = doc["components"]["links"]
+    for status in ("200", "201"):
+        used = doc["paths"]["/v1/{app_id}/functions"]["post"]["responses"][status]["links"]
+        assert {_resolve(doc, link["$ref"])["description"] for link in used.values()} == {
+            link["description"] for link in links.values()}
+    by_id = {op.get("operationId"): (path, method) for path, item in doc["paths"].items()
+             for method, op in item.items() if method in ALL_METHODS}
+    targets = set()
+    for link in links.values():
+        assert link["parameters"] == {"app_id": "$request.path.app_id", "name": "$response.body#/name"}
+        if "operationId" in link:
+            targets.add(by_id[link["operationId"]])
+        else:
+            _, _, path, method = link["operationRef"].split("/")
+            assert _resolve(doc, link["operationRef"])
+            targets.add((path.replace("~1", "/"), method))
+    wanted = {(path, method) for path, method in _spec_operations(doc)
+              if path.count("{") == 2 and "{app_id}" in path and "/fn/" not in path and not path.endswith("/stream")}
+    assert wanted <= targets, wanted - targets
+    assert ("/v1/{app_id}/fn/{name}", "get") in targets

@@ -39,6 +39,15 @@ async def test_pretty_lines_carry_status_duration_memory_error_and_console():
     assert report.split() == ["error", "hello", "functions/hello.py:", "SyntaxError", "(hello.py,", "line", "2)"]
 
 
+async def test_a_webhook_line_names_the_source_that_signed_it():
+    out = io.StringIO()
+    terminal = Terminal(out, json_lines=False, colour=False, hold=False)
+    terminal.invocation(LogEntry("id-2", "local", "hook", "webhook", 1_795_379_221.5, "POST", "/", 200, 1.0, 15.0,
+                                 None, source="stripe"))
+    await asyncio.sleep(0)
+    assert re.search(r"\s+hook\s+webhook \(stripe\)\s+POST /\s+200", out.getvalue()), out.getvalue()
+
+
 async def test_colour_marks_failures_red_on_a_terminal():
     out = io.StringIO()
     text = await printed(Terminal(out, json_lines=False, colour=True, hold=False), out)

@@ -14,6 +14,7 @@ from ..errors import Forbidden, NotFound
 from ..events.request import json_post
 from ..invoke import Invocation, Invoker
 from ..registry.registry import Function, Registry
+from ..urls import function_path
 
 __all__ = ["call_tool", "caller_kind", "find_tool", "may_call", "tool_json", "tools"]
 
@@ -53,7 +54,7 @@ def find_tool(registry: Registry, app_id: str, name: str, identity: Identity) ->
 async def call_tool(invoker: Invoker, fn: Function, input_: Any, *, caller: str, authorization: str | None,
                     claims: Any, approval_id: str | None = None) -> Invocation:
     headers = () if authorization is None else (("Authorization", authorization),)
-    request = json_post(input_, host=invoker.host, full_path=f"/v1/{fn.app_id}/fn/{fn.name}", headers=headers,
+    request = json_post(input_, host=invoker.host, full_path=function_path(fn.app_id, fn.name), headers=headers,
                         claims=claims)
     tool: dict[str, Any] = {"caller": caller, "input": input_}
     if approval_id is not None:

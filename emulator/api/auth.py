@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from ..errors import BadRequest, Forbidden, Unauthorized
+from ..registry.spec import as_integer
 
 __all__ = ["ALGORITHM", "ISSUER", "MIN_SECRET_BYTES", "Auth", "Caller", "Identity", "secret_problem"]
 
@@ -117,11 +118,12 @@ class Auth:
             claims = {}
         if not isinstance(claims, Mapping):
             raise BadRequest("claims: must be an object", "claims")
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= MAX_TTL:
+        seconds = as_integer(ttl)
+        if seconds is None or not 1 <= seconds <= MAX_TTL:
             raise BadRequest(f"{ttl_field}: must be an integer number of seconds from 1 to {MAX_TTL}", ttl_field)
         now = int(time.time())
         payload = {k: v for k, v in claims.items() if k not in _RESERVED}
-        payload.update({"sub": sub, "iat": now, "exp": now + ttl, "iss": ISSUER})
+        payload.update({"sub": sub, "iat": now, "exp": now + seconds, "iss": ISSUER})
         token: str = _jwt().encode(payload, self._key, algorithm=ALGORITHM)
         return token
 

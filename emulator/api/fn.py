@@ -1,4 +1,8 @@
-"""§3 `ANY /v1/{app_id}/fn/{name}[/rest]`: call a deployed function through its http trigger."""
+"""§3 `ANY /v1/{app_id}/fn/{name}[/rest]`: call a deployed function through its request triggers.
+
+The function's request triggers (http, webhook, websocket) check the request before any code runs
+(`Triggers.check`); the one that takes it names the trigger the invocation is logged under.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,14 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from ..errors import NotFound
-from ..events.request import CLAIMS_HEADER, HttpRequest
+from ..events.request import read_request
 from ..invoke import Invocation
-from ..keys import AUTH, INVOKER, REGISTRY
+from ..keys import INVOKER, REGISTRY, TRIGGERS
 from .body import json_response
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-_CLAIMS = CLAIMS_HEADER.lower()
-
-_PUBLIC_MESSAGES = {
-    "function_error": "the function raised an error; its log entry has the details",
-    "bad_response": "the function returned a malformed response; its log entry has the details",
-    "load_failed": "the function's code did not load; its log entry has the details",
-}
 
 
 @routes.route("*", "/v1/{app_id}/fn/{name}")
@@ -30,43 +27,20 @@ async def call_function(request: web.Request) -> web.StreamResponse:
     fn = request.app[REGISTRY].find(app_id, name)
     if fn is None:
         raise NotFound(f"function {name!r} not found in app {app_id!r}", "name")
-    route = fn.current.spec.route
-    if route is None:
-        raise NotFound(f"function {name!r} has no http trigger", "name")
-    identity = request.app[AUTH].identify(request.headers.get("Authorization"))
-    if route.auth_required and identity.kind == "anonymous":
-        raise identity.unauthorized("this function's http trigger needs auth (the developer token or a valid "
-                                    "end-user token)")
-    rest = "/" + request.match_info.get("rest", "")
-    resource, params = route.match(request.method, rest)
-    req = HttpRequest(
-        method=request.method,
-        path=rest,
-        full_path=request.path,
-        query=tuple(request.query.items()),
-        raw_query=request.rel_url.raw_query_string,
-        headers=tuple((k, _text(v)) for k, v in request.headers.items() if k.lower() != _CLAIMS),
-        body=await request.read(),
-        source_ip=request.remote or "127.0.0.1",
-        host=request.host,
-        resource=resource,
-        path_params=params,
-        claims=identity.claims,
-    )
-    return respond(await request.app[INVOKER].invoke(fn, req, "http"))
-
-
-def _text(value: str) -> str:
-    """aiohttp keeps header bytes that are not UTF-8 as surrogates; the event is JSON, so they
-    reach the function as U+FFFD."""
-    return value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    admitted = await request.app[TRIGGERS].check(fn, request)
+    if isinstance(admitted, web.StreamResponse):
+        return admitted
+    req = await read_request(request, resource=admitted.resource, path_params=admitted.path_params,
+                             claims=admitted.claims)
+    return respond(await request.app[INVOKER].invoke(
+        fn, req, admitted.trigger, source=admitted.source, keep_request=admitted.replayable))
 
 
 def respond(inv: Invocation) -> web.Response:
     """The function's own response, or for a failure an error envelope without its internals."""
     if inv.failure is not None:
-        message = _PUBLIC_MESSAGES.get(inv.failure) or inv.error or inv.failure
-        return json_response({"error": {"code": inv.failure, "message": message, "field": None}}, inv.status)
+        return json_response({"error": {"code": inv.failure, "message": inv.public_error(), "field": None}},
+                             inv.status)
     headers = CIMultiDict(inv.headers)
     if "Content-Type" not in headers:
         headers["Content-Type"] = "application/json"

@@ -14,10 +14,11 @@ from ..clock import parse_iso
 from ..errors import BadRequest, MethodNotAllowed, NotFound
 from ..events.request import HttpRequest
 from ..invoke import Invocation
-from ..keys import AUTH, INVOKER, LOGS, REGISTRY
+from ..keys import AUTH, INVOKER, LOGS, REGISTRY, TRIGGERS
 from ..logstore import LogEntry
 from ..registry.spec import parse_spec, validate_env_patch
 from ..triggers.http import METHODS
+from ..urls import function_path
 from .body import json_response, read_json
 from .query import query_bool, query_int, query_level
 
@@ -39,7 +40,7 @@ async def deploy(request: web.Request) -> web.Response:
     _developer(request)
     spec = parse_spec(await read_json(request))
     fn, created = await request.app[REGISTRY].deploy(request.match_info["app_id"], spec)
-    return json_response(fn.to_json(_base_url(request)), 201 if created else 200)
+    return json_response(request.app[TRIGGERS].function_json(fn, _base_url(request)), 201 if created else 200)
 
 
 @routes.get("/v1/{app_id}/functions")
@@ -47,14 +48,14 @@ async def list_functions(request: web.Request) -> web.Response:
     _developer(request)
     base = _base_url(request)
     fns = request.app[REGISTRY].list(request.match_info["app_id"])
-    return json_response({"functions": [fn.to_json(base) for fn in fns]})
+    return json_response({"functions": [request.app[TRIGGERS].function_json(fn, base) for fn in fns]})
 
 
 @routes.get("/v1/{app_id}/functions/{name}")
 async def get_function(request: web.Request) -> web.Response:
     _developer(request)
     fn = request.app[REGISTRY].get(request.match_info["app_id"], request.match_info["name"])
-    return json_response(fn.to_json(_base_url(request), detail=True))
+    return json_response(request.app[TRIGGERS].function_json(fn, _base_url(request), detail=True))
 
 
 @routes.delete("/v1/{app_id}/functions/{name}")
@@ -83,7 +84,7 @@ async def test_invoke(request: web.Request) -> web.Response:
     app_id, name = request.match_info["app_id"], request.match_info["name"]
     fn = request.app[REGISTRY].get(app_id, name)
     described = await read_json(request, default={})
-    req = _described_request(described, f"/v1/{app_id}/fn/{name}", request)
+    req = _described_request(described, function_path(app_id, name), request)
     if fn.current.spec.route is not None:
         try:
             resource, params = fn.current.spec.route.match(req.method, req.path)

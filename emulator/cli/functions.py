@@ -37,6 +37,10 @@ def list_command(url: str, token: str, app_id: str, as_json: bool) -> None:
         triggers = ", ".join(t["type"] for t in fn["triggers"]) or "-"
         click.echo(f"{fn['name']:<24} {fn['language']:<7} {fn['runtime']:<7} {fn['version']:>4}  "
                    f"{fn['source']:<7} {triggers}")
+        for t in fn["triggers"]:
+            if "url" in t:
+                secret = f"  secret {t['secret']}" if "secret" in t else ""
+                click.echo(f"{'':<24} {t['type']} {t['url']}{secret}")
 
 
 @cli.command("deploy")

@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 from ..clock import parse_clock
+from ..errors import BadRequest
+from ..registry.spec import validate_app_id
 from ..config import (
     DEFAULT_APP_ID,
     DEFAULT_HOST,
@@ -42,6 +44,13 @@ def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str
     return value
 
 
+def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        return validate_app_id(value)
+    except BadRequest as exc:
+        raise click.BadParameter(exc.message.removeprefix("app_id: ")) from None
+
+
 @cli.command("start")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
@@ -50,7 +59,7 @@ def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str
 @click.option("--jwt-secret", envvar="FNEMU_JWT_SECRET", default=None, callback=_secret_option,
               help="Secret that signs end-user tokens (HS256, at least 32 bytes) [env FNEMU_JWT_SECRET; "
                    "default: random per start, shown by GET /_emu/auth].")
-@click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, help="App the functions folder loads into.")
+@click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, callback=_app_id_option, help="App the functions folder loads into.")
 @click.option("--max-log-entries", default=DEFAULT_MAX_LOG_ENTRIES, show_default=True,
               type=click.IntRange(1, 1_000_000), help="Log entries kept per function.")
 @click.option("--max-body-mb", default=DEFAULT_MAX_BODY_MB, show_default=True,

@@ -18,7 +18,7 @@ import orjson
 
 from .request import HttpRequest, is_text
 
-__all__ = ["MalformedResponse", "event_v1", "event_v2", "response_from_result"]
+__all__ = ["MalformedResponse", "event_v1", "event_v2", "request_time", "response_from_result"]
 
 ACCOUNT_ID = "000000000000"
 HTTP_API_STAGE = "$default"
@@ -46,7 +46,7 @@ def _request_time_of(second: int) -> str:
     return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
 
 
-def _request_time(ts: float) -> str:
+def request_time(ts: float) -> str:
     """API Gateway's `requestTime`, formatted once per second."""
     return _request_time_of(int(ts))
 
@@ -90,7 +90,7 @@ def event_v1(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> d
             "httpMethod": req.method,
             "extendedRequestId": request_id,
             "requestId": request_id,
-            "requestTime": _request_time(now),
+            "requestTime": request_time(now),
             "requestTimeEpoch": int(now * 1000),
             "path": req.full_path,
             "protocol": "HTTP/1.1",
@@ -159,7 +159,7 @@ def event_v2(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> d
             "requestId": request_id,
             "routeKey": route_key,
             "stage": HTTP_API_STAGE,
-            "time": _request_time(now),
+            "time": request_time(now),
             "timeEpoch": int(now * 1000),
         },
         "isBase64Encoded": b64,

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-__all__ = ["CLAIMS_HEADER", "HttpRequest", "is_text", "json_post"]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+__all__ = ["CLAIMS_HEADER", "HttpRequest", "is_text", "json_post", "read_request"]
 
 CLAIMS_HEADER = "X-Fnemu-Claims"
 """Where the verified claims of an end-user token reach styles without an authorizer of their own
 (CONTRACT §2); a caller's own header of that name never reaches a function."""
+_CLAIMS = CLAIMS_HEADER.lower()
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
                "application/x-www-form-urlencoded", "application/graphql", "application/x-ndjson")
@@ -60,6 +64,33 @@ def json_post(body: Any, *, host: str, full_path: str, headers: tuple[tuple[str,
         host=host,
         claims=claims,
     )
+
+
+
+async def read_request(request: web.Request, *, resource: str | None = None,
+                       path_params: dict[str, str] | None = None,
+                       claims: Mapping[str, Any] | None = None) -> HttpRequest:
+    """A `/fn/` request as the function sees it: its path is the part below `/fn/{name}`."""
+    return HttpRequest(
+        method=request.method,
+        path="/" + request.match_info.get("rest", ""),
+        full_path=request.path,
+        query=tuple(request.query.items()),
+        raw_query=request.rel_url.raw_query_string,
+        headers=tuple((k, _text(v)) for k, v in request.headers.items() if k.lower() != _CLAIMS),
+        body=await request.read(),
+        source_ip=request.remote or "127.0.0.1",
+        host=request.host,
+        resource=resource,
+        path_params=path_params,
+        claims=claims,
+    )
+
+
+def _text(value: str) -> str:
+    """aiohttp keeps header bytes that are not UTF-8 as surrogates; the event is JSON, so they
+    reach the function as U+FFFD."""
+    return value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def is_text(body: bytes, content_type: str | None) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 from ..clock import Clock, iso
 from ..errors import NotFound
 from ..logstore import FunctionLog, LogStore
+from ..urls import function_url
 from .snapshot import CodeFiles, write_snapshot
 from .spec import FunctionSpec
 
@@ -57,7 +58,7 @@ class Function:
 
     def to_json(self, base_url: str, *, detail: bool = False) -> dict[str, Any]:
         spec = self.current.spec
-        url = f"{base_url}/v1/{self.app_id}/fn/{self.name}"
+        url = function_url(base_url, self.app_id, self.name)
         out: dict[str, Any] = {
             "name": self.name,
             "description": spec.description,

@@ -12,12 +12,14 @@ from ..triggers import TRIGGER_TYPES, TRIGGERS
 from ..triggers.http import HttpRoute
 from .detect import detect_language, detect_runtime
 
-__all__ = ["FunctionSpec", "TriggerSpec", "parse_spec", "validate_env_patch", "validate_name"]
+__all__ = ["FunctionSpec", "TriggerSpec", "as_integer", "parse_spec", "validate_app_id", "validate_env_patch",
+           "validate_name"]
 
 Language = Literal["python", "node"]
 HandlerStyle = Literal["web", "lambda", "gcf", "azure", "cgi"]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+APP_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TIMEOUT_RANGE = (1, 300_000)
 MEMORY_RANGE = (64, 1024)
@@ -81,6 +83,27 @@ def validate_name(value: Any, field: str = "name") -> str:
     return value
 
 
+def validate_app_id(value: str) -> str:
+    """An app id names a folder-like namespace in URLs, so it is held to a small ASCII set: 1-64
+    letters, digits, '-', '_' and '.', and never `.` or `..` (CONTRACT §1)."""
+    if not APP_ID_RE.fullmatch(value) or value in (".", ".."):
+        raise BadRequest("app_id: must be 1-64 characters of ASCII letters, digits, '-', '_' and '.', "
+                         "and not '.' or '..'", "app_id")
+    return value
+
+
+def as_integer(value: Any) -> int | None:
+    """The one rule for integers in JSON bodies: an int, or a float with no fractional part
+    (`3000.0`, as JSON Schema's `integer` allows); None for anything else (bools included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None) -> FunctionSpec:
     """Validate a deploy body; BadRequest (400) naming the field and the rule, Conflict (409)
     for a second trigger of one type."""
@@ -113,7 +136,7 @@ def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None)
         language=language,  # type: ignore[arg-type]
         runtime=style,  # type: ignore[arg-type]
         description=_string(body, "description", DESCRIPTION_MAX, ""),
-        env=_env(body["envVars"]) if "envVars" in body and body["envVars"] is not None else None,
+        env=_env(body["envVars"]) if "envVars" in body and body["envVars"] is not None else None,  # type: ignore[arg-type]
         timeout_ms=_int(body, "timeoutMs", TIMEOUT_RANGE, 30_000),
         memory_mb=_int(body, "memoryLimitMb", MEMORY_RANGE, 128),
         triggers=triggers,
@@ -136,7 +159,7 @@ def validate_env_patch(body: Any) -> dict[str, str | None]:
             raise BadRequest(f"{key}: unknown field; the body is {{\"envVars\": {{...}}}}", str(key))
     if "envVars" not in body:
         raise BadRequest("envVars: required, an object of NAME: value (null deletes)", "envVars")
-    return _env(body["envVars"], allow_null=True)  # type: ignore[return-value]
+    return _env(body["envVars"], allow_null=True)
 
 
 def _env(value: Any, *, allow_null: bool = False) -> dict[str, str | None]:
@@ -160,7 +183,7 @@ def _env(value: Any, *, allow_null: bool = False) -> dict[str, str | None]:
 
 
 def _triggers(body: Mapping[str, Any]) -> tuple[TriggerSpec, ...]:
-    if "triggers" in body and "trigger" in body and body["trigger"] is not None:
+    if body.get("triggers") is not None and body.get("trigger") is not None:
         raise BadRequest("trigger: give either triggers or the legacy trigger, not both", "trigger")
     if body.get("trigger") is not None:
         raw: Any = [body["trigger"]]
@@ -188,8 +211,8 @@ def _triggers(body: Mapping[str, Any]) -> tuple[TriggerSpec, ...]:
         if not isinstance(type_, str) or type_ not in TRIGGER_TYPES:
             raise BadRequest(f"{f}.type: unknown trigger type {type_!r}; one of {', '.join(TRIGGER_TYPES)}",
                              f"{f}.type")
-        validate = TRIGGERS.get(type_)
-        if validate is None:
+        kind = TRIGGERS.get(type_)
+        if kind is None:
             raise BadRequest(f"{f}.type: {type_} triggers are not available in this version of fnemu "
                              f"(available: {', '.join(TRIGGERS)})", f"{f}.type")
         if type_ in seen:
@@ -200,7 +223,7 @@ def _triggers(body: Mapping[str, Any]) -> tuple[TriggerSpec, ...]:
             config = {}
         if not isinstance(config, Mapping):
             raise BadRequest(f"{f}.config: must be an object", f"{f}.config")
-        out.append(TriggerSpec(type_, validate(config, f"{f}.config")))
+        out.append(TriggerSpec(type_, kind.validate(config, f"{f}.config")))
     return tuple(out)
 
 
@@ -208,11 +231,12 @@ def _int(body: Mapping[str, Any], key: str, bounds: tuple[int, int], default: in
     value = body.get(key)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    number = as_integer(value)
+    if number is None:
         raise BadRequest(f"{key}: must be an integer from {bounds[0]} to {bounds[1]}", key)
-    if not bounds[0] <= value <= bounds[1]:
+    if not bounds[0] <= number <= bounds[1]:
         raise BadRequest(f"{key}: must be from {bounds[0]} to {bounds[1]}, got {value}", key)
-    return int(value)
+    return number
 
 
 def _string(body: Mapping[str, Any], key: str, max_len: int, default: str) -> str:

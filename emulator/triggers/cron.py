@@ -13,20 +13,16 @@ import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from ..clock import iso
 from ..errors import BadRequest, NotFound
 from ..events.scheduled import scheduled_event
-from .base import TriggerContext
+from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .schedule import Schedule, ScheduleError, parse_schedule, parse_timezone
 
-if TYPE_CHECKING:
-    from ..invoke import Invocation
-    from ..registry.registry import Function
-
-__all__ = ["CronService", "Fire", "next_fire_text", "validate"]
+__all__ = ["CRON", "CronTrigger", "Fire", "validate"]
 
 _log = logging.getLogger("fnemu.cron")
 _FIELDS = ("schedule", "timezone")
@@ -59,13 +55,6 @@ def _schedule(config: Mapping[str, Any]) -> Schedule:
     return Schedule(config["schedule"], ZoneInfo(config["timezone"]))
 
 
-def next_fire_text(config: Mapping[str, Any], now: float) -> str:
-    """The next fire time in the trigger's own zone, for people (the start-up table)."""
-    schedule = _schedule(config)
-    local = datetime.fromtimestamp(next(schedule.after(now)), schedule.zone)
-    return f"{local:%Y-%m-%d %H:%M} {schedule.zone.key}"
-
-
 @dataclass(frozen=True, slots=True)
 class Fire:
     """One occurrence the clock passed: run (`status` is its status code) or skipped (None)."""
@@ -88,7 +77,7 @@ class _Armed:
 
     __slots__ = ("due", "fn", "schedule", "_times")
 
-    def __init__(self, fn: Function, schedule: Schedule, after: float) -> None:
+    def __init__(self, fn: Deployed, schedule: Schedule, after: float) -> None:
         self.fn = fn
         self.schedule = schedule
         self._times: Iterator[float] = iter(())
@@ -106,7 +95,7 @@ class _Armed:
         return self.due, self.fn.app_id, self.fn.name
 
 
-class CronService:
+class CronTrigger(Trigger):
     type: ClassVar[str] = "cron"
 
     def __init__(self, context: TriggerContext) -> None:
@@ -119,7 +108,7 @@ class CronService:
         self._moving = asyncio.Lock()
         self._started = False
 
-    def attached(self, fn: Function) -> None:
+    def attach(self, fn: Deployed) -> None:
         key = (fn.app_id, fn.name)
         trigger = fn.current.spec.trigger("cron")
         if trigger is None:
@@ -128,9 +117,17 @@ class CronService:
             self._armed[key] = _Armed(fn, _schedule(trigger.config), self._clock.now())
         self._arm()
 
-    def detached(self, fn: Function) -> None:
+    def detach(self, fn: Deployed) -> None:
         self._armed.pop((fn.app_id, fn.name), None)
         self._arm()
+
+    def describe(self, fn: Deployed, base_url: str) -> str:
+        """The next fire time in the trigger's own zone, for people."""
+        armed = self._armed.get((fn.app_id, fn.name))
+        if armed is None:
+            return ""
+        local = datetime.fromtimestamp(armed.due, armed.schedule.zone)
+        return f"next {local:%Y-%m-%d %H:%M} {armed.schedule.zone.key}"
 
     async def start(self) -> None:
         self._started = True
@@ -149,11 +146,11 @@ class CronService:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def upcoming(self) -> list[tuple[Function, Schedule, float]]:
+    def upcoming(self) -> list[tuple[Deployed, Schedule, float]]:
         """Each armed function's next fire, soonest first."""
         return [(a.fn, a.schedule, a.due) for a in sorted(self._armed.values(), key=_Armed.order)]
 
-    async def fire(self, fn: Function) -> Invocation:
+    async def fire(self, fn: Deployed) -> Any:
         """`POST /_emu/cron/...`: run now, whatever is running; the scheduled time is now."""
         if fn.current.spec.trigger("cron") is None:
             raise NotFound(f"function {fn.name!r} has no cron trigger", "name")
@@ -221,7 +218,7 @@ class CronService:
                 task.add_done_callback(self._tasks.discard)
         self._arm()
 
-    def _busy(self, fn: Function, scheduled: float) -> bool:
+    def _busy(self, fn: Deployed, scheduled: float) -> bool:
         """Still running from before: skip this occurrence, and say so."""
         if not self._running.get((fn.app_id, fn.name)):
             return False
@@ -229,7 +226,7 @@ class CronService:
                      fn.app_id, fn.name, iso(scheduled))
         return True
 
-    async def _run(self, fn: Function, scheduled: float) -> Invocation:
+    async def _run(self, fn: Deployed, scheduled: float) -> Any:
         key = (fn.app_id, fn.name)
         self._running[key] = self._running.get(key, 0) + 1
         try:
@@ -240,3 +237,6 @@ class CronService:
             self._running[key] -= 1
             if not self._running[key]:
                 del self._running[key]
+
+
+CRON = TriggerType("cron", validate, CronTrigger)

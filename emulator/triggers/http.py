@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import BadRequest, MethodNotAllowed, NotFound
+from .base import Admitted, Deployed, Trigger, TriggerContext, TriggerType
 
-__all__ = ["HttpRoute", "METHODS", "validate"]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+__all__ = ["HTTP", "HttpRoute", "HttpTrigger", "METHODS", "validate"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _SEGMENT = re.compile(r"^(?:\{([A-Za-z_][A-Za-z0-9_]*)(\+)?\}|[A-Za-z0-9._~!$&'()*,;=:@%-]+)$")
@@ -101,6 +105,8 @@ class HttpRoute:
 
     def match(self, method: str, path: str) -> tuple[str | None, dict[str, str] | None]:
         """(resource, path parameters) for a request, or NotFound / MethodNotAllowed."""
+        resource: str | None
+        params: dict[str, str] | None
         if self.pattern is None:
             resource, params = ("/", None) if path == "/" else ("/{proxy+}", {"proxy": path[1:]})
         else:
@@ -116,3 +122,28 @@ class HttpRoute:
                 self.allowed(),
             )
         return resource, params
+
+
+class HttpTrigger(Trigger):
+    """Takes every `/fn/` request the other request triggers left: auth, then the route. The
+    route is compiled once per deploy, with the spec (`FunctionSpec.route`), which test-invoke
+    matches against too."""
+
+    type: ClassVar[str] = "http"
+
+    def __init__(self, context: TriggerContext) -> None:
+        self._auth = context.auth
+
+    async def check(self, fn: Deployed, request: web.Request) -> Admitted | None:
+        route = fn.current.spec.route
+        if route is None:
+            return None
+        identity = self._auth.identify(request.headers.get("Authorization"))
+        if route.auth_required and identity.kind == "anonymous":
+            raise identity.unauthorized("this function's http trigger needs auth (the developer token or a valid "
+                                        "end-user token)")
+        resource, params = route.match(request.method, "/" + request.match_info.get("rest", ""))
+        return Admitted("http", resource, params, claims=identity.claims)
+
+
+HTTP = TriggerType("http", validate, HttpTrigger)

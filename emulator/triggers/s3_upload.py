@@ -14,20 +14,17 @@ import itertools
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 from ..errors import BadRequest
 from ..events.s3 import CreatedObject, s3_event
-from .base import TriggerContext, TriggerService
+from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .fake_s3 import FakeS3
 
-if TYPE_CHECKING:
-    from ..registry.registry import Function
-
-__all__ = ["S3UploadService", "s3_service", "validate"]
+__all__ = ["S3_UPLOAD", "S3UploadTrigger", "validate"]
 
 _log = logging.getLogger("fnemu.s3")
 _FIELDS = ("bucket", "prefix", "contentTypes")
@@ -99,7 +96,7 @@ def _content_types(value: Any, field: str) -> list[str]:
 class _Watch:
     """An s3_upload trigger compiled once per deploy: what created objects are checked against."""
 
-    fn: Function
+    fn: Deployed
     bucket: str
     prefix: str
     content_types: tuple[str, ...]
@@ -113,7 +110,7 @@ class _Watch:
         return any(t == media or (t.endswith("/*") and media.startswith(t[:-1])) for t in self.content_types)
 
 
-class S3UploadService:
+class S3UploadTrigger(Trigger):
     type: ClassVar[str] = "s3_upload"
 
     def __init__(self, context: TriggerContext) -> None:
@@ -146,7 +143,7 @@ class S3UploadService:
         return {"endpoint_url": self.endpoint_url, "region": self._context.config.region,
                 "access_key_id": S3_ACCESS_KEY_ID, "secret_access_key": S3_SECRET_ACCESS_KEY}
 
-    def attached(self, fn: Function) -> None:
+    def attach(self, fn: Deployed) -> None:
         trigger = fn.current.spec.trigger("s3_upload")
         if trigger is None:
             self._watches.pop((fn.app_id, fn.name), None)
@@ -158,11 +155,8 @@ class S3UploadService:
         self._s3.start()
         self._s3.create_bucket(watch.bucket, self._context.config.region)
 
-    def detached(self, fn: Function) -> None:
+    def detach(self, fn: Deployed) -> None:
         self._watches.pop((fn.app_id, fn.name), None)
-
-    async def start(self) -> None:
-        """Nothing to do: S3 started with the first function that needs it."""
 
     async def reset(self) -> None:
         """Every bucket and object goes; the buckets the triggers name come back, empty."""
@@ -199,6 +193,4 @@ class S3UploadService:
             _log.error("s3_upload: an invocation failed to run", exc_info=task.exception())
 
 
-def s3_service(services: Iterable[TriggerService]) -> S3UploadService:
-    """The emulator's S3 service among its trigger services."""
-    return next(s for s in services if isinstance(s, S3UploadService))
+S3_UPLOAD = TriggerType("s3_upload", validate, S3UploadTrigger)

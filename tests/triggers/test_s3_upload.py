@@ -17,8 +17,8 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config as BotoConfig
 
-from emulator.keys import TRIGGER_SERVICES
-from emulator.triggers.s3_upload import s3_service
+from emulator.keys import TRIGGERS
+from emulator.triggers.s3_upload import S3_UPLOAD
 from tests.helpers import wait_until
 
 RECORDER = "import json\ndef handler(event, context):\n    print(json.dumps(event))\n    return {'ok': True}\n"
@@ -32,7 +32,7 @@ def watch(fnemu: Any, name: str = "rec", code: str = RECORDER, **config: Any) ->
 def settled(fnemu: Any, name: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
     """The function's log once `count` entries are in and no S3 invocation is still going: every
     event of one upload is dispatched together, so a duplicate would be counted here."""
-    service = s3_service(fnemu.server.app[TRIGGER_SERVICES])
+    service = fnemu.server.app[TRIGGERS][S3_UPLOAD]
     wait_until(lambda: len(fnemu.logs(name)) >= count and service.idle, timeout=timeout,
                message=f"{count} s3_upload invocation(s) of {name}")
     entries: list[dict[str, Any]] = fnemu.logs(name)
