@@ -22,7 +22,9 @@ $(NODE_STAMP): $(HONO)/package-lock.json
 run: $(STAMP)
 	$(BIN)/fnemu start --functions-dir sample_functions
 
+# mypy --strict over emulator/ (the bootstraps run in the function's own interpreter: excepted)
 test: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n 2 tests
 
 # schemathesis over the served OpenAPI file, every phase, ten minutes: about 10,000 requests here

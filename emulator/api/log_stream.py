@@ -65,7 +65,8 @@ async def stream_logs(request: web.Request) -> web.StreamResponse:
 
 async def _close_streams(app: web.Application) -> None:
     """On shutdown: end open streams now instead of waiting for their clients."""
-    for task in list(app[_STREAMS]):
+    streams = app[_STREAMS]
+    for task in list(streams):
         task.cancel()
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import click
 import orjson
 
-from ..folder.scan import FOLDER_ENTRIES, FolderError, find, read_body, read_function
+from ..folder.files import FOLDER_ENTRIES
+from ..folder.scan import FolderError, find, read_body, read_function
 from .group import cli, client_options, connect, json_option, print_json
 
 __all__ = ["deploy_command", "invoke_command", "list_command", "logs_command", "parse_data", "show_envelope"]

@@ -34,7 +34,8 @@ def _croniter() -> ModuleType:
     """croniter, imported on first use: ~80 ms of start-up that a folder without crons never pays."""
     import croniter
 
-    return croniter
+    module: ModuleType = croniter
+    return module
 
 
 class ScheduleError(ValueError):
