@@ -203,7 +203,8 @@ class Client:
         """NAME's webhook trigger object: `type`, `config`, `url`, and `secret` when it has one."""
         for trigger in self.get(name)["triggers"]:
             if trigger["type"] == "webhook":
-                return trigger  # type: ignore[no-any-return]
+                found: dict[str, Any] = trigger
+                return found
         raise ClientError(f"function {name!r} has no webhook trigger")
 
     def webhook_send(self, name: str, *, source: str | None = None, body: bytes | None = None,

@@ -59,18 +59,15 @@ class EmulatorThread:
         self.loop = loop
         asyncio.set_event_loop(loop)
 
-        async def boot() -> None:
-            self.server = Server(self.config)
-            url = await self.server.start()
-            started.set_result(url)
-
         try:
-            loop.run_until_complete(boot())
+            server = Server(self.config)
+            self.server = server
+            started.set_result(loop.run_until_complete(server.start()))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             started.set_exception(exc)
             return
         loop.run_forever()
-        loop.run_until_complete(self.server.stop())  # type: ignore[union-attr]
+        loop.run_until_complete(server.stop())
         loop.close()
         self._stopped.set()
 

@@ -70,7 +70,7 @@ class Server:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # noqa: SLF001
+        port = self._runner.addresses[0][1]
         host = self.config.host
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}"

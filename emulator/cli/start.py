@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -92,7 +94,7 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
         functions_dir = Path("functions") if Path("functions").is_dir() else None
     elif not functions_dir.is_dir():
         raise click.BadParameter(f"{functions_dir} is not a folder", param_hint="--functions-dir")
-    fields = dict(host=host, port=port, token=token or default_token(), jwt_secret=jwt_secret, app_id=app_id,
+    fields: dict[str, Any] = dict(host=host, port=port, token=token or default_token(), jwt_secret=jwt_secret, app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
                   max_workers_per_function=max_workers_per_function, clock=clock, s3_port=s3_port)
@@ -100,7 +102,7 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
         fields["python"] = python
     if node:
         fields["node"] = node
-    config = Config(**fields)  # type: ignore[arg-type]
+    config = Config(**fields)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     from ..server import run  # here, so client commands do not pay for importing the server
 
@@ -110,10 +112,10 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
         raise click.ClickException(f"could not listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def _run(coro: object) -> None:
+def _run(coro: Coroutine[Any, Any, None]) -> None:
     try:
         import uvloop
     except ImportError:  # pragma: no cover - platforms without uvloop
-        asyncio.run(coro)  # type: ignore[arg-type]
+        asyncio.run(coro)
     else:
-        uvloop.run(coro)  # type: ignore[arg-type]
+        uvloop.run(coro)

@@ -84,9 +84,10 @@ def find(root: Path, name: str) -> FolderFunction | None:
             if entry.suffix not in CODE_SUFFIXES:
                 raise FolderError(config, f"entry: {entry_name!r} must end in {', '.join(CODE_SUFFIXES)}")
         else:
-            entry = next((folder / e for e in FOLDER_ENTRIES if (folder / e).is_file()), None)  # type: ignore[assignment]
-            if entry is None:
+            found = next((folder / e for e in FOLDER_ENTRIES if (folder / e).is_file()), None)
+            if found is None:
                 return None
+            entry = found
         files.append(entry)
         config_path: Path | None = config if config.is_file() else None
         folder_path: Path | None = folder

@@ -7,8 +7,12 @@ what was found and which field decides (CONTRACT §3), so a wrong guess cannot p
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..errors import BadRequest
+
+if TYPE_CHECKING:
+    from .spec import HandlerStyle, Language
 
 __all__ = ["code_suffix", "detect_language", "detect_runtime"]
 
@@ -63,7 +67,7 @@ def _found(code: str, markers: tuple[Marker, ...]) -> list[str]:
     return out
 
 
-def detect_language(code: str) -> str:
+def detect_language(code: str) -> Language:
     node, python = _found(code, _NODE), _found(code, _PYTHON)
     if node and not python:
         return "node"
@@ -76,7 +80,7 @@ def detect_language(code: str) -> str:
                      f"import, export, exports. or module.exports found); {_CHOOSE_LANGUAGE}", "language")
 
 
-def detect_runtime(code: str, language: str) -> str:
+def detect_runtime(code: str, language: str) -> HandlerStyle:
     """The handler style; `cgi` is never guessed (CONTRACT §3). Python: an `azure.functions`
     import is azure; a Lambda handler is lambda; a Flask-style handler (a parameter named
     `request`, `@functions_framework.http`, a Flask import) is gcf; anything else lambda."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
 from ..errors import BadRequest, Conflict
 from ..triggers import TRIGGER_TYPES, TRIGGERS
@@ -17,6 +17,15 @@ __all__ = ["FunctionSpec", "TriggerSpec", "as_integer", "parse_spec", "validate_
 
 Language = Literal["python", "node"]
 HandlerStyle = Literal["web", "lambda", "gcf", "azure", "cgi"]
+EventFormat = Literal["v1", "v2"]
+ToolMode = Literal["read_only", "read_write"]
+ToolAudience = Literal["developer_only", "end_user"]
+LANGUAGES: tuple[Language, ...] = ("python", "node")
+HANDLER_STYLES: tuple[HandlerStyle, ...] = ("web", "lambda", "gcf", "azure", "cgi")
+_EVENT_FORMATS: tuple[EventFormat, ...] = ("v1", "v2")
+_TOOL_MODES: tuple[ToolMode, ...] = ("read_only", "read_write")
+_TOOL_AUDIENCES: tuple[ToolAudience, ...] = ("developer_only", "end_user")
+_E = TypeVar("_E", bound=str)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 APP_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -27,7 +36,7 @@ DESCRIPTION_MAX = 2000
 AGENT_DESCRIPTION_MAX = 500
 CODE_MAX_BYTES = 5 * 1024 * 1024
 
-_STYLE_LANGUAGE = {"web": "node", "gcf": "python", "azure": "python"}
+_STYLE_LANGUAGE: dict[str, Language] = {"web": "node", "gcf": "python", "azure": "python"}
 """Handler styles that exist in one language only (CONTRACT §5); lambda and cgi exist in both."""
 _READ_ONLY = {"version", "createdAt", "updatedAt", "url", "source", "metrics", "deleted", "app_id"}
 _FIELDS = {
@@ -59,11 +68,11 @@ class FunctionSpec:
     timeout_ms: int = 30_000
     memory_mb: int = 128
     triggers: tuple[TriggerSpec, ...] = (TriggerSpec("http", {"method": "ANY", "auth": "required"}),)
-    event_format: Literal["v1", "v2"] = "v1"
+    event_format: EventFormat = "v1"
     agent_tool: bool = False
     agent_tool_description: str = ""
-    agent_tool_mode: str = "read_only"
-    agent_tool_exposed_to: str = "developer_only"
+    agent_tool_mode: ToolMode = "read_only"
+    agent_tool_exposed_to: ToolAudience = "developer_only"
     route: HttpRoute | None = HttpRoute.compile({"method": "ANY", "auth": "required"})
     """The http trigger compiled once per deploy; None when the function has no http trigger."""
 
@@ -119,8 +128,8 @@ def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None)
     if len(code.encode()) > CODE_MAX_BYTES:
         raise BadRequest(f"code: must be at most {CODE_MAX_BYTES} bytes", "code")
 
-    style = _enum(body, "runtime", ("web", "lambda", "gcf", "azure", "cgi"), None)
-    language = (_enum(body, "language", ("python", "node"), None)
+    style = _enum(body, "runtime", HANDLER_STYLES)
+    language = (_enum(body, "language", LANGUAGES)
                 or _STYLE_LANGUAGE.get(style or "") or detect_language(code))
     if style is None:
         style = detect_runtime(code, language)
@@ -133,24 +142,23 @@ def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None)
     return FunctionSpec(
         name=fn_name,
         code=code,
-        language=language,  # type: ignore[arg-type]
-        runtime=style,  # type: ignore[arg-type]
+        language=language,
+        runtime=style,
         description=_string(body, "description", DESCRIPTION_MAX, ""),
-        env=_env(body["envVars"]) if "envVars" in body and body["envVars"] is not None else None,  # type: ignore[arg-type]
+        env=_env(body["envVars"]) if "envVars" in body and body["envVars"] is not None else None,
         timeout_ms=_int(body, "timeoutMs", TIMEOUT_RANGE, 30_000),
         memory_mb=_int(body, "memoryLimitMb", MEMORY_RANGE, 128),
         triggers=triggers,
         route=HttpRoute.compile(http.config) if http else None,
-        event_format=_enum(body, "eventFormat", ("v1", "v2"), "v1"),  # type: ignore[arg-type]
+        event_format=_enum(body, "eventFormat", _EVENT_FORMATS) or "v1",
         agent_tool=_bool(body, "agent_tool", False),
         agent_tool_description=_string(body, "agent_tool_description", AGENT_DESCRIPTION_MAX, ""),
-        agent_tool_mode=_enum(body, "agent_tool_mode", ("read_only", "read_write"), "read_only"),  # type: ignore[arg-type]
-        agent_tool_exposed_to=_enum(body, "agent_tool_exposed_to", ("developer_only", "end_user"),
-                                    "developer_only"),  # type: ignore[arg-type]
+        agent_tool_mode=_enum(body, "agent_tool_mode", _TOOL_MODES) or "read_only",
+        agent_tool_exposed_to=_enum(body, "agent_tool_exposed_to", _TOOL_AUDIENCES) or "developer_only",
     )
 
 
-def validate_env_patch(body: Any) -> dict[str, str | None]:
+def validate_env_patch(body: Any) -> Mapping[str, str | None]:
     """The body of PATCH .../env: `{"envVars": {NAME: value | null}}`."""
     if not isinstance(body, Mapping):
         raise BadRequest("body: must be a JSON object", "body")
@@ -162,7 +170,11 @@ def validate_env_patch(body: Any) -> dict[str, str | None]:
     return _env(body["envVars"], allow_null=True)
 
 
-def _env(value: Any, *, allow_null: bool = False) -> dict[str, str | None]:
+@overload
+def _env(value: Any) -> Mapping[str, str]: ...
+@overload
+def _env(value: Any, *, allow_null: Literal[True]) -> Mapping[str, str | None]: ...
+def _env(value: Any, *, allow_null: bool = False) -> Mapping[str, str | None]:
     if not isinstance(value, Mapping):
         raise BadRequest("envVars: must be an object of NAME: string", "envVars")
     out: dict[str, str | None] = {}
@@ -259,10 +271,12 @@ def _bool(body: Mapping[str, Any], key: str, default: bool) -> bool:
     return value
 
 
-def _enum(body: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str | None) -> str | None:
+def _enum(body: Mapping[str, Any], key: str, allowed: tuple[_E, ...]) -> _E | None:
+    """The allowed value the field names; None when it is absent or null (its default applies)."""
     value = body.get(key)
     if value is None:
-        return default
-    if value not in allowed:
-        raise BadRequest(f"{key}: must be one of {', '.join(allowed)}", key)
-    return str(value)
+        return None
+    for choice in allowed:
+        if value == choice:
+            return choice
+    raise BadRequest(f"{key}: must be one of {', '.join(allowed)}", key)

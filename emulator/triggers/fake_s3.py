@@ -134,7 +134,7 @@ def _install_hook() -> None:
         if seen is not None:
             seen.append((str(getattr(event_name, "value", event_name)), bucket, key))
 
-    send_event.fnemu_hook = True  # type: ignore[attr-defined]
+    setattr(send_event, "fnemu_hook", True)  # a mark on moto's function: patched once per process
     notifications.send_event = send_event
 
 
@@ -155,7 +155,8 @@ class _Reporting:
 
         _request.seen = seen
         try:
-            return self._app(environ, start)  # type: ignore[no-any-return]
+            body: Iterable[bytes] = self._app(environ, start)
+            return body
         finally:
             _request.seen = None
             if seen:

@@ -7,7 +7,7 @@ A running trigger is found by its `TriggerType` (`triggers[CRON]`), typed, never
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..errors import NotFound
 from . import TRIGGERS
@@ -31,8 +31,8 @@ class Triggers:
         """The request-fired triggers, in table order: the only ones a `/fn/` request asks."""
 
     def __getitem__(self, kind: TriggerType[T]) -> T:
-        running: T = self._running[kind.name]  # type: ignore[assignment]
-        return running
+        # each entry was made by its own type's `make`, so the name fixes the class
+        return cast(T, self._running[kind.name])
 
     def attached(self, fn: Deployed) -> None:
         for trigger in self._running.values():
