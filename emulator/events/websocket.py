@@ -10,7 +10,7 @@ plays the API, as for REST events: its id is the `apiId` and the stage.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -58,6 +58,9 @@ class Peer:
     source_ip: str
     user_agent: str | None
     connected_at: float
+    claims: Mapping[str, Any] | None = None
+    """The upgrade's end-user token claims: every POST of the connection carries them, as a
+    connection's authorizer context lasts as long as it does."""
 
 
 def _context(peer: Peer, route: Route, *, request_id: str, now: float) -> dict[str, Any]:
@@ -145,6 +148,7 @@ def socket_request(peer: Peer, route: Route, data: bytes = b"", *, binary: bool 
         body=data,
         source_ip=peer.source_ip,
         host=peer.host,
+        claims=peer.claims,
     )
 
 

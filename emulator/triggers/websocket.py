@@ -203,6 +203,7 @@ class WebSocketTrigger(Trigger):
         upgrade = await read_request(request, claims=identity.claims)
         peer = Peer(connection_id=_new_id(), app_id=fn.app_id, path=upgrade.path, full_path=upgrade.full_path,
                     host=upgrade.host, source_ip=upgrade.source_ip, user_agent=upgrade.header("user-agent"),
+                    claims=identity.claims,
                     connected_at=self._context.clock.now())
         answer = await self._invoke(fn, peer, "connect", upgrade=upgrade)
         if isinstance(answer, _Failed):

@@ -286,7 +286,7 @@ def test_web_gets_a_post_with_the_frame_and_the_connection_headers(fnemu: Any) -
     with fnemu.websocket("chat") as ws:
         ws.send("héllo")
         assert ws.receive_json() == {"method": "POST", "trigger": "websocket", "connection": ws.connection_id,
-                                     "contentType": "text/plain; charset=utf-8", "text": "héllo"}
+                                     "contentType": "text/plain; charset=utf-8", "text": "héllo", "claims": None}
         ws.send(b"\x01\x02\x03")
         assert ws.receive() == b"\x03\x02\x01"
     lines = wait_until(lambda: len(fnemu.logs("chat")) == 4 and fnemu.logs("chat"), message="four entries")
@@ -295,6 +295,17 @@ def test_web_gets_a_post_with_the_frame_and_the_connection_headers(fnemu: Any) -
     with pytest.raises(InvalidStatus) as refused:
         fnemu.websocket("chat", path="?refuse")
     assert refused.value.response.status_code == 401
+
+
+def test_an_end_user_tokens_claims_reach_every_frame_and_a_forged_claims_header_does_not(fnemu: Any) -> None:
+    fnemu.deploy("chat", fixture_code("node/ws_web.mjs"), triggers=WS)
+    token = fnemu.user_token("alice", role="admin")
+    forged = {"Authorization": f"Bearer {token}", "X-Fnemu-Claims": '{"role": "root"}'}
+    with fnemu.websocket("chat", headers=forged) as ws:
+        for frame in ("one", "two"):
+            ws.send(frame)
+            claims = ws.receive_json()["claims"]
+            assert (claims["sub"], claims["role"], claims["iss"]) == ("alice", "admin", "fnemu")
 
 
 GCF = """import flask
