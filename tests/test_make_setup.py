@@ -10,32 +10,29 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tomllib
 from pathlib import Path
 
+from tests.helpers import fresh_clone
+
 ROOT = Path(__file__).resolve().parent.parent
 SETUP_TIMEOUT_S = 600
 
 
-def _fresh_clone(dest: Path) -> None:
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, tracked.decode().split("\0")):
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+def _fresh_clone_without_dependencies(dest: Path) -> Path:
+    fresh_clone(dest)
     pyproject = dest / "pyproject.toml"
     text = re.sub(r"(?ms)^(dependencies|test) = \[.*?^\]", r"\1 = []", pyproject.read_text())
     pyproject.write_text(text)
     project = tomllib.loads(text)["project"]
     assert project["dependencies"] == [] and project["optional-dependencies"]["test"] == []
+    return dest
 
 
 def test_two_makes_at_once_on_a_fresh_clone_share_one_set_up(tmp_path: Path) -> None:
-    clone = tmp_path / "fnemu"
-    _fresh_clone(clone)
+    clone = _fresh_clone_without_dependencies(tmp_path / "fnemu")
     env = {**os.environ, "npm_config_offline": "true", "PYTHON": "python3.11"}
     makes = [subprocess.Popen(["make", "--no-print-directory", "setup"], cwd=clone, env=env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
