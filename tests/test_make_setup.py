@@ -19,6 +19,8 @@ from tests.helpers import fresh_clone
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP_TIMEOUT_S = 600
+SHELL_ENV = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+"""As a developer's shell has it, also when the suite itself runs under `make test`."""
 
 
 def _fresh_clone_without_dependencies(dest: Path) -> Path:
@@ -33,7 +35,7 @@ def _fresh_clone_without_dependencies(dest: Path) -> Path:
 
 def test_two_makes_at_once_on_a_fresh_clone_share_one_set_up(tmp_path: Path) -> None:
     clone = _fresh_clone_without_dependencies(tmp_path / "fnemu")
-    env = {**os.environ, "npm_config_offline": "true", "PYTHON": "python3.11"}
+    env = {**SHELL_ENV, "npm_config_offline": "true", "PYTHON": "python3.11"}
     makes = [subprocess.Popen(["make", "--no-print-directory", "setup"], cwd=clone, env=env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
     outputs = [make.communicate(timeout=SETUP_TIMEOUT_S)[0] for make in makes]
@@ -61,11 +63,13 @@ def test_two_makes_at_once_on_a_fresh_clone_share_one_set_up(tmp_path: Path) -> 
     assert (again.returncode, again.stdout) == (0, "make: Nothing to be done for 'setup'.\n")
 
 
-def test_make_run_prints_the_url_first(tmp_path: Path) -> None:
+def test_make_run_prints_the_url_first() -> None:
     """Once set up (`make test` set it up), the first line of `make run` is the URL, as the README says."""
-    assert subprocess.run(["make", "-q", ".venv/.installed"], cwd=ROOT).returncode == 0, "the set-up is stale"
+    assert subprocess.run(["make", "-q", ".venv/.installed"], cwd=ROOT, env=SHELL_ENV).returncode == 0, \
+        "the set-up is stale: run make setup"
     run = subprocess.Popen(["make", "--no-print-directory", "run", "ARGS=--port 0 --no-watch"], cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+                           env=SHELL_ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           start_new_session=True)
     try:
         assert run.stdout is not None
         assert re.fullmatch(r"fnemu listening on http://127\.0\.0\.1:\d+\n", run.stdout.readline())
