@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	  if [ $(STAMP) -nt pyproject.toml ]; then exit 0; fi; \
 	  if [ ! -e $(STAMP) ]; then \
 	    echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv --clear $(VENV); fi; \
-	  echo "installing fnemu and its pinned dependencies into $(VENV): about 1-2 minutes the first time"; \
+	  echo "installing fnemu and its pinned dependencies into $(VENV): about 1-2 minutes the first time, more on a busy machine"; \
 	  $(BIN)/python -m pip install --quiet --upgrade pip; \
 	  $(BIN)/python -m pip install --quiet -e ".[test]"; \
 	  touch $(STAMP); echo "$(VENV) is ready"'
