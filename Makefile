@@ -6,21 +6,38 @@ STAMP := $(VENV)/.installed
 HONO := fixtures/node/hono
 NODE_STAMP := $(HONO)/node_modules/.installed
 
-.PHONY: run test fuzz bench clean
+# Set-up steps run one at a time under this lock: `make run` and `make test` started together on a
+# fresh clone take turns, and the second finds the work done (flock is util-linux's).
+SETUP_LOCK := .setup.lock
+LOCKED := flock -n $(SETUP_LOCK) true || echo "waiting for another make to finish the set-up..."; flock $(SETUP_LOCK)
 
+.PHONY: run setup test fuzz bench clean
+
+# A venv holds absolute paths, so it is built in place, never moved: without a stamp (a first
+# set-up, or one that was interrupted) it is made afresh; a newer pyproject.toml reinstalls into it.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
-	touch $(STAMP)
+	@$(LOCKED) sh -ec '\
+	  if [ $(STAMP) -nt pyproject.toml ]; then exit 0; fi; \
+	  if [ ! -e $(STAMP) ]; then \
+	    echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv --clear $(VENV); fi; \
+	  echo "installing fnemu and its pinned dependencies into $(VENV): about 1-2 minutes the first time, more on a busy machine"; \
+	  $(BIN)/python -m pip install --quiet --upgrade pip; \
+	  $(BIN)/python -m pip install --quiet -e ".[test]"; \
+	  touch $(STAMP); echo "$(VENV) is ready"'
 
 # The npm packages of the framework tests, pinned by their lock file; reinstalled only when it changes.
 $(NODE_STAMP): $(HONO)/package-lock.json
-	cd $(HONO) && npm ci --no-audit --no-fund --loglevel=error
-	touch $(NODE_STAMP)
+	@$(LOCKED) sh -ec '\
+	  if [ $(NODE_STAMP) -nt $(HONO)/package-lock.json ]; then exit 0; fi; \
+	  echo "installing the npm packages of $(HONO) (npm ci)"; \
+	  cd $(HONO) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed'
 
+setup: $(STAMP) $(NODE_STAMP)
+
+# No echo of the command: the URL is the first line (after the set-up's own lines on a first run).
+# More options for `fnemu start`: make run ARGS='--port 9000'
 run: $(STAMP)
-	$(BIN)/fnemu start --functions-dir sample_functions
+	@$(BIN)/fnemu start --functions-dir sample_functions $(ARGS)
 
 # mypy --strict over emulator/ (the bootstraps run in the function's own interpreter: excepted)
 test: $(STAMP) $(NODE_STAMP)
@@ -41,4 +58,4 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/pytest_bench.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules
+	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules $(SETUP_LOCK)

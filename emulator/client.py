@@ -15,17 +15,36 @@ from .events.webhook import delivery
 from .triggers.signatures import resign, sign
 from .urls import api_path
 
-__all__ = ["Client", "ClientError"]
+__all__ = ["Client", "ClientError", "DeployFailed"]
 
 
 class ClientError(Exception):
-    """A call failed; `message` is one line fit to show a user."""
+    """A call failed; `message` is one line fit to show a user. When the server answered with its
+    error envelope, `code` and `field` are the envelope's (else None)."""
 
     def __init__(self, message: str, status: int | None = None, body: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.body = body
+        error = body.get("error") if isinstance(body, dict) else None
+        self.code: str | None = error.get("code") if isinstance(error, dict) else None
+        self.field: str | None = error.get("field") if isinstance(error, dict) else None
+
+
+class DeployFailed(ClientError):
+    """A deploy the server refused: `deploy failed (400 deploy_failed): code: SyntaxError: ...`,
+    the status, the API's code, then the field and the API's message."""
+
+    def __init__(self, refused: ClientError) -> None:
+        error = refused.body.get("error") if isinstance(refused.body, dict) else None
+        detail = error.get("message") if isinstance(error, dict) else None
+        if not isinstance(detail, str):
+            detail = refused.message
+        elif refused.field and not detail.startswith(f"{refused.field}:"):
+            detail = f"{refused.field}: {detail}"
+        what = " ".join(str(part) for part in (refused.status, refused.code) if part is not None)
+        super().__init__(f"deploy failed{f' ({what})' if what else ''}: {detail}", refused.status, refused.body)
 
 
 class Client:
@@ -78,7 +97,13 @@ class Client:
         return f"{base}{api_path(name)}{suffix}" if name else base
 
     def deploy(self, name: str, code: str, **fields: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.api("POST", self.functions_path(), json={"name": name, "code": code, **fields})
+        """The function object; DeployFailed, with the API's error, when the server refuses it."""
+        __tracebackhide__ = True  # a failed deploy in a test shows the test's line, not this module
+        try:
+            result: dict[str, Any] = self.api("POST", self.functions_path(), json={"name": name, "code": code,
+                                                                                   **fields})
+        except ClientError as refused:
+            raise DeployFailed(refused) from None
         return result
 
     def get(self, name: str) -> dict[str, Any]:

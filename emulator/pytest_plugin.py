@@ -110,6 +110,9 @@ class Emulator:
         self.client.reset()
 
     def deploy(self, name: str, code: str, **fields: Any) -> dict[str, Any]:
+        """The function object; `emulator.client.DeployFailed` (the API's code, field and message)
+        when the server refuses it."""
+        __tracebackhide__ = True
         return self.client.deploy(name, code, **fields)
 
     def call(self, name: str, method: str = "GET", path: str = "", json: Any = None,
@@ -182,7 +185,11 @@ class Emulator:
         return self.client.fire_cron(name)
 
     def deploy_dir(self, path: str | Path) -> dict[str, Any]:
-        """Deploy one function from a `NAME/` folder (CONTRACT §10): a snapshot of its files."""
+        """Deploy one function from a `NAME/` folder (CONTRACT §10): a snapshot of its files.
+        DeployFailed, as `deploy` raises it, when its code or config is refused."""
+        __tracebackhide__ = True
+        from .client import ClientError, DeployFailed
+        from .errors import ApiError
         from .folder.files import FOLDER_ENTRIES
         from .folder.scan import find, read_function
         from .keys import REGISTRY, TRIGGERS
@@ -199,7 +206,10 @@ class Emulator:
             fn, _ = await server.app[REGISTRY].deploy(self.app_id, spec, files=files)
             return server.app[TRIGGERS].function_json(fn, self.url)
 
-        result: dict[str, Any] = self._thread.run(deploy())
+        try:
+            result: dict[str, Any] = self._thread.run(deploy())
+        except ApiError as refused:
+            raise DeployFailed(ClientError(refused.message, refused.status, refused.to_json())) from None
         return result
 
     def describe_invocations(self, since: float) -> str:
@@ -285,6 +295,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         option = f"--fnemu-{name.replace('_', '-')}"
         group.addoption(option, dest=f"fnemu_{name}", default=None, help=help_text)
         parser.addini(f"fnemu_{name}", help_text, default=None)
+
+
+_LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser) -> None:
+    """Async tests need pytest-asyncio, which warns on every run of a project that leaves
+    `asyncio_default_fixture_loop_scope` unset. Give it the default pytest-asyncio announces
+    (`function`), so a project that adds fnemu needs no set-up to run quietly; a value the
+    project sets (ini file or `-o`) still wins: a default is only read when nothing is set.
+    Runs once every plugin has registered its options, before pytest-asyncio reads them."""
+    if early_config.pluginmanager.has_plugin("asyncio"):
+        parser.addini(_LOOP_SCOPE, "default scope of the asyncio event loop used to execute async fixtures "
+                      "(fnemu's default: function)", type="string", default="function")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import shlex
 import stat
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -16,7 +17,7 @@ from .clock import iso
 from .keys import APPROVALS, LOGS, REGISTRY, TRIGGERS
 from .logstore import LogEntry
 from .triggers.s3_upload import S3_UPLOAD
-from .urls import function_url
+from .urls import api_path, function_url
 
 if TYPE_CHECKING:
     from .server import Server
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
 __all__ = ["Terminal"]
 
 _UNREAD_LIMIT = 1024 * 1024
+
+
+_HELLO = 'def handler(event, context):\n    return {"statusCode": 200, "body": "hi"}\n'
+"""The function the empty server's hint deploys."""
+
+
+def _curl(token: str, url: str, *args: str) -> str:
+    """A hint that runs as printed: curl with the developer token, quoted for a shell."""
+    return shlex.join(["curl", "-H", f"Authorization: Bearer {token}", *args, url])
 
 
 def _plain(text: str, **_: Any) -> str:
@@ -60,7 +70,8 @@ class Terminal:
         self._write(f"fnemu listening on {url}")  # plain: scripts match this line
         s3 = server.app[TRIGGERS][S3_UPLOAD]
         if s3.running:
-            self._write(f"fake S3 on {s3.endpoint_url} (endpoint and keys: GET {url}/_emu/s3)")
+            self._write(f"fake S3 on {s3.endpoint_url} (endpoint and keys: "
+                        f"{_curl(server.config.token, f'{url}/_emu/s3')})")
         for kind, name, message in held:
             if kind == "error":
                 self.report(kind, name, message)
@@ -72,7 +83,10 @@ class Terminal:
                 fn_url = function_url(url, fn.app_id, fn.name)
                 self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
         else:
-            self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
+            self._write("no functions yet: deploy one with")
+            body = orjson.dumps({"name": "hello", "code": _HELLO}).decode()
+            functions = url + api_path("v1", server.config.app_id, "functions")
+            self._write("    " + _curl(server.config.token, functions, "-d", body))
         server.app[LOGS].listeners.append(self.invocation)
         server.app[APPROVALS].listeners.append(self.approval)
         self._flush()

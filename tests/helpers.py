@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,3 +33,13 @@ SEED_000_CODE = (FIXTURES.parent / "sample_functions" / "agent_action.py").read_
 
 def fixture_code(relative: str) -> str:
     return (FIXTURES / relative).read_text()
+
+
+def fresh_clone(dest: Path) -> Path:
+    """The checkout's tracked files copied to `dest`: what a fresh clone holds."""
+    root = FIXTURES.parent
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, dest / name)
+    return dest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,45 @@ def test_async_tests_work(pytester):
             assert fnemu.call("hello").text == "hi"
     ''')
     run(pytester).assert_outcomes(passed=1)
+
+
+ASYNC_USER = f'''
+    import pytest
+    import pytest_asyncio
+
+    @pytest_asyncio.fixture
+    async def greeting():
+        return "hi"
+
+    @pytest.mark.asyncio
+    async def test_async(fnemu, greeting):
+        fnemu.deploy("hello", {HELLO!r})
+        assert fnemu.call("hello").text == greeting
+'''
+
+
+def test_a_fresh_project_runs_without_pytest_asyncios_loop_scope_warning(pytester):
+    """pytest-asyncio warns when `asyncio_default_fixture_loop_scope` is unset; a project that only
+    adds fnemu has not set it, and must see no warning: the plugin gives it `function`."""
+    pytester.makepyfile(test_user=ASYNC_USER)
+    result = run(pytester, "-W", "always", "-r", "w")
+    result.assert_outcomes(passed=1, warnings=0)
+    output = result.stdout.str() + result.stderr.str()
+    assert "configfile" not in output
+    assert "asyncio_default_fixture_loop_scope=function" in output
+    assert output.count("asyncio_default_fixture_loop_scope") == 1, output
+
+
+@pytest.mark.parametrize("setting", ["ini", "override"])
+def test_the_projects_own_loop_scope_wins(pytester, setting):
+    pytester.makepyfile(test_user=ASYNC_USER)
+    if setting == "ini":
+        pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = module\n")
+        result = run(pytester)
+    else:
+        result = run(pytester, "-o", "asyncio_default_fixture_loop_scope=module")
+    result.assert_outcomes(passed=1)
+    assert "asyncio_default_fixture_loop_scope=module" in result.stdout.str()
 
 
 def test_marker_and_ini_option_serve_a_folder(pytester):
@@ -111,6 +151,42 @@ def test_a_failing_function_shows_its_output_in_the_report(pytester):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*fnemu invocations*", "*broken [[]http[]] GET / -> 500*",
                                  "*log: about to fail: marker-42*", "*ValueError: kaput*"])
+
+
+def test_a_refused_deploy_is_one_clear_error_without_client_frames(pytester):
+    pytester.makepyfile(test_user='''
+        import pytest
+        from emulator.client import DeployFailed
+
+        def test_bad_code(fnemu):
+            fnemu.deploy("broken", "def handler(e, c:\\n    pass\\n")
+
+        def test_bad_field(fnemu):
+            fnemu.deploy("fn", "def handler(e, c):\\n    return {}\\n", timeoutMs=0)
+
+        def test_bad_folder(fnemu, tmp_path):
+            (tmp_path / "broken").mkdir()
+            (tmp_path / "broken" / "main.py").write_text("def handler(e, c:\\n")
+            fnemu.deploy_dir(tmp_path / "broken")
+
+        def test_it_can_be_caught(fnemu):
+            with pytest.raises(DeployFailed) as refused:
+                fnemu.deploy("fn", "def handler(e, c:\\n")
+            assert (refused.value.status, refused.value.code, refused.value.field) == (400, "deploy_failed", "code")
+    ''')
+    result = run(pytester, "--tb=long")
+    result.assert_outcomes(failed=3, passed=1)
+    result.stdout.fnmatch_lines([
+        "*fnemu.deploy(\"broken\"*",
+        "E *emulator.client.DeployFailed: deploy failed (400 deploy_failed): code: SyntaxError: *line 1*",
+        "*fnemu.deploy(\"fn\"*timeoutMs=0)",
+        "E *emulator.client.DeployFailed: deploy failed (400 bad_request): timeoutMs: *",
+        "*fnemu.deploy_dir(*",
+        "E *emulator.client.DeployFailed: deploy failed (400 deploy_failed): code: SyntaxError: *line 1*",
+    ])
+    output = result.stdout.str()
+    assert "client.py" not in output and "pytest_plugin.py" not in output and "Traceback" not in output
+    assert re.findall(r"^(\S+):\d+: ", output, re.M) == ["test_user.py"] * 3
 
 
 def test_the_readme_example_passes_as_written(pytester):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jwt
 import pytest
+import yaml
 
+import emulator
 from emulator import __version__
 
 from .expect import OK, api_error
@@ -18,7 +22,6 @@ CALLS = [
     ("POST", "/v1/local/functions/fn/invoke", {}),
     ("GET", "/v1/local/functions/fn/logs", None),
     ("PATCH", "/v1/local/functions/fn/env", {"envVars": {"A": "1"}}),
-    ("GET", "/_emu/health", None),
     ("POST", "/_emu/tokens", {"sub": "user-1"}),
     ("POST", "/_emu/reset", None),
 ]
@@ -56,8 +59,8 @@ def test_undecodable_authorization_header_is_401_not_500(fnemu) -> None:
 
 def test_developer_token_is_the_configured_one(make_emulator) -> None:
     emu = make_emulator(token="x")
-    assert emu.http.get("/_emu/health", headers={"Authorization": "Bearer x"}).status_code == 200
-    response = emu.http.get("/_emu/health", headers={"Authorization": "Bearer fnemu-dev-token"})
+    assert emu.http.get("/v1/local/functions", headers={"Authorization": "Bearer x"}).status_code == 200
+    response = emu.http.get("/v1/local/functions", headers={"Authorization": "Bearer fnemu-dev-token"})
     api_error(response, 401, None)
 
 
@@ -104,10 +107,37 @@ def test_wrong_method_on_a_management_route_is_405_with_allow(fnemu, method, pat
     assert set(response.headers["Allow"].replace(" ", "").split(",")) == allow
 
 
-def test_health_answers_ok_and_the_version(fnemu) -> None:
-    response = fnemu.http.get("/_emu/health", headers={"Authorization": f"Bearer {fnemu.token}"})
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", "developer", "end-user"])
+def test_health_answers_ok_and_the_version_to_anyone(fnemu, authorization) -> None:
+    """A health check carries no token; the answer holds nothing a token guards."""
+    token = {"developer": fnemu.token, "end-user": fnemu.user_token("user-1")}.get(authorization)
+    headers = {"Authorization": f"Bearer {token}" if token else authorization} if authorization else {}
+    response = fnemu.http.get("/_emu/health", headers=headers)
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": __version__}
+
+
+def test_every_operation_the_openapi_file_guards_refuses_an_anonymous_call(fnemu) -> None:
+    """The file's `security` is the truth: only the operations it marks public (`security: []`,
+    or an anonymous `{}` alternative: a function's own `auth: none`) answer without a token."""
+    doc = yaml.safe_load((Path(emulator.__file__).parent / "openapi.yaml").read_text())
+    fnemu.deploy("fn", OK)
+    public, guarded = set(), 0
+    for template, item in doc["paths"].items():
+        path = template.format(app_id="local", name="fn", id="x", rest="x")
+        for method, op in item.items():
+            security = op.get("security", doc["security"]) if isinstance(op, dict) else None
+            if security is None or {} in security:
+                continue
+            response = fnemu.http.request(method.upper(), path)
+            if security == []:
+                public.add(template)
+                assert response.status_code == 200, (method, template, response.text)
+            else:
+                guarded += 1
+                assert response.status_code == 401, (method, template, response.text)
+    assert public == {"/_emu/health", "/_emu/openapi.yaml", "/_emu/auth"}
+    assert guarded > 20
 
 
 def test_token_is_an_hs256_jwt_with_sub_claims_and_exp(fnemu) -> None:
