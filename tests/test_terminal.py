@@ -39,13 +39,19 @@ async def test_pretty_lines_carry_status_duration_memory_error_and_console():
     assert report.split() == ["error", "hello", "functions/hello.py:", "SyntaxError", "(hello.py,", "line", "2)"]
 
 
-async def test_a_webhook_line_names_the_source_that_signed_it():
+async def test_invocation_lines_show_the_trigger_s_own_summary_in_aligned_columns():
     out = io.StringIO()
     terminal = Terminal(out, json_lines=False, colour=False, hold=False)
-    terminal.invocation(LogEntry("id-2", "local", "hook", "webhook", 1_795_379_221.5, "POST", "/", 200, 1.0, 15.0,
-                                 None, source="stripe"))
+    for trigger, summary in [("webhook", "webhook stripe"), ("cron", "cron 09:00"), ("http", None),
+                             ("s3_upload", "s3 uploads/in/a.png"), ("websocket", "websocket $connect")]:
+        terminal.invocation(LogEntry("id-2", "local", "hook", trigger, 1_795_379_221.5, "POST", "/", 200, 1.0,
+                                     15.0, None, summary=summary))
     await asyncio.sleep(0)
-    assert re.search(r"\s+hook\s+webhook \(stripe\)\s+POST /\s+200", out.getvalue()), out.getvalue()
+    lines = out.getvalue().splitlines()
+    assert [line[28:54].strip() for line in lines] == ["webhook stripe", "cron 09:00", "http POST /",
+                                                       "s3 uploads/in/a.png", "websocket $connect"]
+    assert len({line.index("200") for line in lines}) == 1 and len({len(line) for line in lines}) == 1
+    assert all(len(line) <= 80 for line in lines)
 
 
 async def test_colour_marks_failures_red_on_a_terminal():

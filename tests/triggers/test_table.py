@@ -43,5 +43,16 @@ def test_function_object_and_table_render_each_trigger(fnemu: Any) -> None:
     assert fn["triggers"] == [{"type": "http", "config": {"method": "ANY", "auth": "none"}},
                               {"type": "cron", "config": {"schedule": "0 9 * * *", "timezone": "UTC"}}]
     app = fnemu.server.app
-    text = app[RUNNING].describe(app[REGISTRY].get("local", "tick"), fnemu.url)
-    assert re.fullmatch(r"http, cron \(next \d{4}-\d\d-\d\d 09:00 UTC\)", text), text
+    http, cron = app[RUNNING].describe(app[REGISTRY].get("local", "tick"), fnemu.url)
+    assert http == "http (public)"
+    assert re.fullmatch(r"cron \(next \d{4}-\d\d-\d\d 09:00 UTC\)", cron), cron
+
+
+def test_the_table_shows_what_an_http_trigger_answers_to_and_whether_it_needs_a_token(fnemu: Any) -> None:
+    code = "def handler(event, context):\n    return {}\n"
+    app = fnemu.server.app
+    for name, config, shown in [("a", {}, "http (token)"), ("b", {"auth": "none"}, "http (public)"),
+                                ("c", {"method": ["GET", "POST"], "path": "/items/{id}"},
+                                 "http (GET|POST /items/{id}, token)")]:
+        fnemu.deploy(name, code, triggers=[{"type": "http", "config": config}])
+        assert app[RUNNING].describe(app[REGISTRY].get("local", name), fnemu.url) == [shown]
