@@ -146,9 +146,9 @@ class Terminal:
                 fields["headers"] = dict(call.headers)
             self._write(orjson.dumps(fields).decode())
             return
-        kind = f"deploy v{call.version}" if call.version is not None else call.kind
-        line = self._columns(call.timestamp, call.function or "-", f"{kind} {call.method} {call.path}",
-                             call.status, call.duration_ms, "")
+        what = {"deploy": f"deploy v{call.version}" if call.version is not None else "deploy",
+                "delete": "delete"}.get(call.kind, f"{call.kind} {call.method} {call.path}".removeprefix("request "))
+        line = self._columns(call.timestamp, call.function or "-", what, call.status, call.duration_ms, "")
         if call.message:
             line += "  " + self._style(call.message, fg="yellow" if call.status < 500 else "red")
         self._write(line)
@@ -257,7 +257,8 @@ def _wrap(parts: Sequence[str], room: int) -> list[str]:
 
 
 def _curl(fns: Iterable[Function], url: str, token: str) -> str | None:
-    """A curl command for the first function a plain GET reaches, with the developer token."""
+    """A curl command, with the developer token, for the shortest URL a plain GET reaches."""
+    targets = []
     for fn in fns:
         http = fn.current.spec.trigger("http")
         if http is None:
@@ -265,6 +266,8 @@ def _curl(fns: Iterable[Function], url: str, token: str) -> str | None:
         method, path = http.config.get("method", "ANY"), http.config.get("path") or ""
         gets = method in ("ANY", "GET") or (isinstance(method, list) and "GET" in method)
         if gets and "{" not in path:
-            target = function_url(url, fn.app_id, fn.name) + path.rstrip("/")
-            return f"curl --oauth2-bearer {shlex.quote(token)} {shlex.quote(target)}"
-    return None
+            targets.append(function_url(url, fn.app_id, fn.name) + path.rstrip("/"))
+    if not targets:
+        return None
+    target = min(targets, key=lambda t: (len(t), t))
+    return f"curl --oauth2-bearer {shlex.quote(token)} {shlex.quote(target)}"
