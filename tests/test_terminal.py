@@ -300,3 +300,20 @@ def test_verbose_prints_every_request_with_its_headers_credentials_hidden(tmp_pa
     headers = started.lines[at + 1:]
     assert "    > Authorization: Bearer ***" in headers and "    > X-Trace: t-1" in headers
     assert not any("fnemu-dev-token" in line for line in headers)
+
+
+def test_the_export_line_names_only_what_differs_from_the_client_defaults(make_emulator, monkeypatch):
+    monkeypatch.delenv("FNEMU_TOKEN", raising=False)
+    server = make_emulator(token="secret-1").server
+
+    async def banner(url: str) -> list[str]:
+        """The banner as if the server listened on `url`."""
+        out = io.StringIO()
+        Terminal(out, json_lines=False, colour=False, hold=False).ready(url, server)
+        await asyncio.sleep(0)
+        return out.getvalue().splitlines()
+
+    assert asyncio.run(banner("http://127.0.0.1:8787"))[-1] == "export FNEMU_TOKEN=secret-1"
+    assert asyncio.run(banner("http://127.0.0.1:9000"))[-1] == "export FNEMU_URL=http://127.0.0.1:9000 FNEMU_TOKEN=secret-1"
+    server = make_emulator().server
+    assert not any(line.startswith("export") for line in asyncio.run(banner("http://127.0.0.1:8787")))
