@@ -27,7 +27,7 @@ from .urls import function_path, function_url
 if TYPE_CHECKING:
     from .server import Server
 
-__all__ = ["WIDTH", "Level", "Terminal"]
+__all__ = ["WIDTH", "Level", "Terminal", "table"]
 
 _UNREAD_LIMIT = 1024 * 1024
 WIDTH = 80
@@ -120,10 +120,8 @@ class Terminal:
         if self.json_lines:
             self._write(orjson.dumps({**entry.to_json(), "summary": entry.described}).decode())
             return
-        status = entry.status_code
-        what = entry.described
-        line = self._columns(entry.timestamp, entry.function, what, status, entry.duration_ms,
-                             f"{entry.memory_mb:g} MB")
+        line = self._columns(entry.timestamp, entry.function, entry.described, entry.status_code,
+                             entry.duration_ms, f"{entry.memory_mb:g} MB")
         if entry.error:
             line += "  " + self._style(f"error: {entry.error.splitlines()[0]}", fg="red")
         self._write(line)
@@ -146,9 +144,7 @@ class Terminal:
                 fields["headers"] = dict(call.headers)
             self._write(orjson.dumps(fields).decode())
             return
-        what = {"deploy": f"deploy v{call.version}" if call.version is not None else "deploy",
-                "delete": "delete"}.get(call.kind, f"{call.kind} {call.method} {call.path}".removeprefix("request "))
-        line = self._columns(call.timestamp, call.function or "-", what, call.status, call.duration_ms, "")
+        line = self._columns(call.timestamp, call.function or "-", call.described, call.status, call.duration_ms, "")
         if call.message:
             line += "  " + self._style(call.message, fg="yellow" if call.status < 500 else "red")
         self._write(line)

@@ -41,6 +41,15 @@ class Call:
     headers: tuple[tuple[str, str], ...] = ()
     """The request's headers, `every_request` only."""
 
+    @property
+    def described(self) -> str:
+        """For people: `deploy v3`, `delete`, `refused POST /x`, `GET /v1/local/functions`."""
+        if self.kind == "deploy" and self.version is not None:
+            return f"deploy v{self.version}"
+        if self.kind in ("deploy", "delete"):
+            return self.kind
+        return f"{self.method} {self.path}" if self.kind == "request" else f"{self.kind} {self.method} {self.path}"
+
 
 Listener = Callable[[Call], None]
 
@@ -73,9 +82,9 @@ class Activity:
             except web.HTTPException as exc:  # aiohttp's own: a body over the limit (413)
                 self._tell(request, kind, started, exc.status, exc.text or exc.reason)
                 raise
-            if kind != "refused" or self.every_request:
-                self._tell(request, "request" if kind == "refused" else kind, started, response.status, None,
-                           response)
+            if kind == "refused":  # it was not: the invocation has a line of its own
+                kind = "request"
+            self._tell(request, kind, started, response.status, None, response)
             return response
 
         return activity
