@@ -14,6 +14,7 @@ from aiohttp import web
 from .agents.action import ActionRunner
 from .agents.approvals import Approvals
 from .api import action, agent_tools, connections, control, fn, functions, log_stream
+from .api.activity import Activity
 from .api.auth import Auth
 from .api.middleware import error_middleware
 from .clock import Clock
@@ -21,7 +22,7 @@ from .config import Config
 from .folder.load import FolderLoader, Report
 from .folder.watch import watch
 from .invoke import Invoker
-from .keys import ACTIONS, APPROVALS, AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGERS
+from .keys import ACTIONS, ACTIVITY, APPROVALS, AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGERS
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
@@ -41,8 +42,12 @@ def _log_report(kind: str, name: str, message: str) -> None:
 
 def build_app(config: Config, report: Report = _log_report) -> web.Application:
     """`report` hears about folder deploys, reloads and errors (the terminal, or logging)."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
     clock = Clock(config.clock)
+    activity = Activity(clock, {fn.call_function: "refused", functions.deploy: "deploy",
+                                functions.delete_function: "delete"})
+    app = web.Application(middlewares=[error_middleware, activity.middleware()],
+                          client_max_size=config.max_body_bytes)
+    app[ACTIVITY] = activity
     logs = LogStore(config.max_log_entries)
     runtime = Runtime(config, clock)
     code_root = Path(tempfile.mkdtemp(prefix="fnemu-code-"))

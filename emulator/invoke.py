@@ -63,19 +63,22 @@ class Invoker:
         token = secrets.token_hex(8)
         self._prefix = f"{token[:8]}-{token[8:12]}-4{token[13:16]}-8000"
 
-    async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any]) -> Invocation:
+    async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any], *,
+                           summary: str | None = None) -> Invocation:
         """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it."""
         request = trigger_request(trigger, event, host=self.host, full_path=function_path(fn.app_id, fn.name))
-        return await self.invoke(fn, request, trigger, event=event)
+        return await self.invoke(fn, request, trigger, event=event, summary=summary)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
                      event: dict[str, Any] | None = None, source: str | None = None,
-                     keep_request: bool = False, tool: dict[str, Any] | None = None) -> Invocation:
+                     keep_request: bool = False, tool: dict[str, Any] | None = None,
+                     summary: str | None = None) -> Invocation:
         """Run one invocation and log it. With `event` (a non-HTTP trigger's), the function's style
         decides whether its handler gets that event or `request`, the POST that carries it.
         `source`: the webhook signature scheme that matched, for the log entry; `keep_request`:
         keep the request with it (when its body is at most KEPT_BODY_BYTES), for a replay. `tool`
-        (an agent tool call's caller and input) is kept with the log entry."""
+        (an agent tool call's caller and input) is kept with the log entry. `summary`: what fired
+        it, in its trigger's words, for the terminal (LogEntry.summary)."""
         version = fn.current
         spec = version.spec
         n = next(self._ids)
@@ -108,7 +111,8 @@ class Invoker:
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
-                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool))
+                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool,
+                               summary))
         return inv
 
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from .agents.action import ActionRunner
 from .agents.approvals import Approvals
+from .api.activity import Activity
 from .api.auth import Auth
 from .clock import Clock
 from .config import Config
@@ -16,7 +17,7 @@ from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.running import Triggers
 
-__all__ = ["ACTIONS", "APPROVALS", "AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME", "TRIGGERS"]
+__all__ = ["ACTIONS", "ACTIVITY", "APPROVALS", "AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME", "TRIGGERS"]
 
 CONFIG = web.AppKey("CONFIG", Config)
 CLOCK = web.AppKey("CLOCK", Clock)
@@ -30,3 +31,5 @@ LOADER = web.AppKey("LOADER", FolderLoader)
 TRIGGERS = web.AppKey("TRIGGERS", Triggers)
 APPROVALS = web.AppKey("APPROVALS", Approvals)
 ACTIONS = web.AppKey("ACTIONS", ActionRunner)
+ACTIVITY = web.AppKey("ACTIVITY", Activity)
+"""Request lines that are not invocations (refused calls, API deploys and deletes), for the terminal."""

@@ -41,6 +41,14 @@ class LogEntry:
     """The request, when its body was at most KEPT_BODY_BYTES."""
     tool: dict[str, Any] | None = None
     """An agent tool call's `{caller, input, approval_id?}`."""
+    summary: str | None = None
+    """What fired it in its trigger's words (`cron 09:00`, `s3 uploads/in/a.png`), from the
+    trigger that fired it; None: the trigger, method and path (`described`)."""
+
+    @property
+    def described(self) -> str:
+        """The invocation for people: the terminal's line (`http GET /x`, `webhook github`)."""
+        return self.summary or f"{self.trigger} {self.method} {self.path}"
 
     @property
     def failed(self) -> bool:

@@ -15,7 +15,7 @@ from .app import build_app
 from .config import Config
 from .folder.load import Report
 from .keys import INVOKER
-from .terminal import Terminal
+from .terminal import Level, Terminal
 
 __all__ = ["Server", "run"]
 
@@ -81,9 +81,10 @@ class Server:
         await self._runner.cleanup()
 
 
-async def run(config: Config, *, log_format: str = "pretty", out: TextIO = sys.stdout) -> None:
+async def run(config: Config, *, log_format: str = "pretty", level: Level = "normal",
+              out: TextIO = sys.stdout) -> None:
     """`fnemu start`: serve until SIGINT/SIGTERM; the first stdout line carries the API URL."""
-    terminal = Terminal(out, json_lines=log_format == "json", colour=out.isatty())
+    terminal = Terminal(out, json_lines=log_format == "json", colour=out.isatty(), level=level)
     server = Server(config, terminal.report)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -94,7 +94,7 @@ class ActionRunner:
         invocation's status (500, 502, 504) when it failed."""
         fn = await self._function(action)
         request = json_post({"context": action.context}, host=self._invoker.host, full_path=ACTION_PATH)
-        inv = await self._invoker.invoke(fn, request, "action")
+        inv = await self._invoker.invoke(fn, request, "action", summary="action")
         return _answer(action, inv)
 
     async def _function(self, action: Action) -> Function:

@@ -59,4 +59,4 @@ async def call_tool(invoker: Invoker, fn: Function, input_: Any, *, caller: str,
     tool: dict[str, Any] = {"caller": caller, "input": input_}
     if approval_id is not None:
         tool["approval_id"] = approval_id
-    return await invoker.invoke(fn, request, "invoke", tool=tool)
+    return await invoker.invoke(fn, request, "invoke", tool=tool, summary=f"tool {caller}")

@@ -75,6 +75,8 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
 @click.option("--node", "node", default=None, help="Node.js 20+ binary for Node functions [default: node on PATH].")
 @click.option("--log-format", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True,
               help="One line per invocation, for people or for tools.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only (and tool calls awaiting approval).")
+@click.option("--verbose", "-v", is_flag=True, help="Print every request too, with its headers.")
 @click.option("--clock", "clock", default="real", show_default=True, callback=_clock_option,
               help="The emulator clock: real (follows the wall clock), frozen, or frozen=ISO; a frozen "
                    "clock moves only with `fnemu clock advance`.")
@@ -83,13 +85,15 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
 def start_command(host: str, port: int, token: str | None, jwt_secret: str | None, app_id: str, max_log_entries: int,
                   max_body_mb: float, functions_dir: Path | None, no_watch: bool,
                   max_workers_per_function: int, python: str | None, node: str | None,
-                  log_format: str, clock: str, s3_port: int) -> None:
+                  log_format: str, quiet: bool, verbose: bool, clock: str, s3_port: int) -> None:
     """Start the emulator.
 
     \b
     Example:
       fnemu start --port 0 --token secret
     """
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
     if functions_dir is None:
         functions_dir = Path("functions") if Path("functions").is_dir() else None
     elif not functions_dir.is_dir():
@@ -103,11 +107,11 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
     if node:
         fields["node"] = node
     config = Config(**fields)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
     from ..server import run  # here, so client commands do not pay for importing the server
 
     try:
-        _run(run(config, log_format=log_format))
+        _run(run(config, log_format=log_format, level="quiet" if quiet else "verbose" if verbose else "normal"))
     except OSError as exc:
         raise click.ClickException(f"could not listen on {host}:{port}: {exc.strerror or exc}") from None
 

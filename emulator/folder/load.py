@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Iterable, Set
 from pathlib import Path
 
@@ -97,12 +98,14 @@ class FolderLoader:
         found, spec, files = read
         if not force and self.registry.serves(self.app_id, spec, files):
             return None
+        started = time.perf_counter()
         try:
             fn, created = await self.registry.deploy(self.app_id, spec, source="folder", files=files, warm=warm)
         except ApiError as exc:
             self.report("error", name, f"{found.entry}: {exc.message}")
             return None
-        self.report("deployed" if created else "updated", name, f"v{fn.current.number}")
+        ready = f", ready in {(time.perf_counter() - started) * 1000:.0f} ms" if warm else ""
+        self.report("deployed" if created else "updated", name, f"v{fn.current.number}{ready}")
         return fn
 
 

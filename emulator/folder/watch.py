@@ -20,6 +20,8 @@ from .scan import CODE_SUFFIXES, names_in
 __all__ = ["affected_names", "watch"]
 
 _log = logging.getLogger("fnemu.folder")
+logging.getLogger("watchfiles").setLevel(logging.WARNING)
+"""Its `N changes detected` line on every save (of any file) repeats what the reload line says."""
 _IGNORED_PARTS = {"node_modules", "__pycache__", ".git"}
 
 

@@ -93,10 +93,13 @@ class Deployed(Protocol):
 class EventInvoker(Protocol):
     """`invoke.Invoker` as a trigger sees it."""
 
-    async def invoke_event(self, fn: Any, trigger: str, event: dict[str, Any]) -> Any: ...
+    async def invoke_event(self, fn: Any, trigger: str, event: dict[str, Any], *,
+                           summary: str | None = None) -> Any:
+        """`summary`: the invocation in the trigger's words, for the terminal (`cron 09:00`)."""
+        ...
 
     async def invoke(self, fn: Any, request: HttpRequest, trigger: str, *,
-                     event: dict[str, Any] | None = None) -> Any:
+                     event: dict[str, Any] | None = None, summary: str | None = None) -> Any:
         """A trigger whose non-lambda handlers get a request of its own (websocket: the frame as
         the body), beside the event `lambda` handlers get."""
         ...
@@ -125,6 +128,9 @@ class Admitted:
     replayable: bool = False
     claims: Mapping[str, Any] | None = None
     """An end-user token's verified claims: the function sees them as its platform's authorizer's."""
+    summary: str | None = None
+    """The invocation in the trigger's words, for the terminal (`webhook github`); None: the
+    trigger, method and path."""
 
 
 class Trigger(Protocol):

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -232,7 +232,10 @@ class CronTrigger(Trigger):
         try:
             event = scheduled_event(app_id=fn.app_id, name=fn.name, scheduled=scheduled,
                                     region=self._context.config.region)
-            return await self._context.invoker.invoke_event(fn, "cron", event)
+            armed = self._armed.get(key)
+            zone = armed.schedule.zone if armed is not None else None
+            return await self._context.invoker.invoke_event(
+                fn, "cron", event, summary=f"cron {datetime.fromtimestamp(scheduled, zone or UTC):%H:%M}")
         finally:
             self._running[key] -= 1
             if not self._running[key]:

@@ -134,6 +134,17 @@ class HttpTrigger(Trigger):
     def __init__(self, context: TriggerContext) -> None:
         self._auth = context.auth
 
+    def describe(self, fn: Deployed, base_url: str) -> str:
+        """What the trigger answers to, and whether a caller needs a token (`public`: auth none)."""
+        trigger = fn.current.spec.trigger("http")
+        if trigger is None:
+            return ""
+        method, path = trigger.config.get("method", "ANY"), trigger.config.get("path")
+        methods = "" if method == "ANY" else method if isinstance(method, str) else "|".join(method)
+        answers = " ".join(part for part in (methods, path) if part)
+        auth = "token" if trigger.config.get("auth", "required") == "required" else "public"
+        return f"{answers}, {auth}" if answers else auth
+
     async def check(self, fn: Deployed, request: web.Request) -> Admitted | None:
         route = fn.current.spec.route
         if route is None:

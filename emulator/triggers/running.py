@@ -50,13 +50,14 @@ class Triggers:
                            for t in fn.current.spec.triggers]
         return out
 
-    def describe(self, fn: Deployed, base_url: str) -> str:
-        """The start-up table's trigger column: each type, and what it shows beside it."""
+    def describe(self, fn: Deployed, base_url: str) -> list[str]:
+        """The start-up table's trigger column: each type, and what it shows beside it (URLs
+        relative to `base_url`: "" gives their paths)."""
         parts = []
         for t in fn.current.spec.triggers:
             detail = self._running[t.type].describe(fn, base_url)
             parts.append(f"{t.type} ({detail})" if detail else t.type)
-        return ", ".join(parts) or "-"
+        return parts
 
     async def check(self, fn: Deployed, request: web.Request) -> Admitted | web.StreamResponse:
         """The first of the function's request triggers (in TRIGGERS order) that takes the request."""

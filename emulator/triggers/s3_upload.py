@@ -183,7 +183,8 @@ class S3UploadTrigger(Trigger):
             for watch in [w for w in self._watches.values() if w.matches(obj)]:
                 event = s3_event(obj, event_time=now, sequencer=sequencer, configuration_id=watch.fn.name,
                                  principal_id=_PRINCIPAL_ID)
-                task = asyncio.ensure_future(self._context.invoker.invoke_event(watch.fn, "s3_upload", event))
+                task = asyncio.ensure_future(self._context.invoker.invoke_event(
+                    watch.fn, "s3_upload", event, summary=f"s3 {obj.bucket}/{obj.key}"))
                 self._tasks.add(task)
                 task.add_done_callback(self._done)
 

@@ -133,7 +133,7 @@ class WebhookTrigger(Trigger):
             source = verify(hook.sources, hook.secret, request.headers, await request.read(), now=time.time())
         except SignatureError as exc:
             raise Unauthorized(f"webhook: {exc}") from None
-        return Admitted("webhook", source=source, replayable=True)
+        return Admitted("webhook", source=source, replayable=True, summary=f"webhook {source}")
 
 
 WEBHOOK = TriggerType("webhook", validate, WebhookTrigger)

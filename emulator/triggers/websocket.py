@@ -285,7 +285,8 @@ class WebSocketTrigger(Trigger):
             event = disconnect_event(peer, code=code or 0, reason=reason, request_id=request_id, now=now)
         request = socket_request(peer, route, data, binary=binary, upgrade=upgrade, close_code=code)
         lambda_style = fn.current.spec.runtime == "lambda"
-        inv: _Invocation = await self._context.invoker.invoke(fn, request, "websocket", event=event)
+        inv: _Invocation = await self._context.invoker.invoke(fn, request, "websocket", event=event,
+                                                              summary=f"websocket {event['requestContext']['routeKey']}")
         if inv.failure is not None:
             return _Failed(inv.failure, inv.public_error(), inv.status, inv.id)
         if not lambda_style:

@@ -168,8 +168,18 @@ def test_a_function_reads_the_uploaded_object_back_with_boto3(fnemu: Any) -> Non
     s3.put_object(Bucket="uploads", Key="in/hello world.txt", Body=b"hello from s3")
     (entry,) = settled(fnemu, "reader", 1)
     assert entry["status_code"] == 200 and entry["error"] is None, entry
+    assert entry["consoleLogs"] == [], "the AWS SDK's INFO lines are not the function's output"
     written = s3.get_object(Bucket="uploads", Key="out/in/hello world.txt")["Body"].read()
     assert written == b"HELLO FROM S3"
+
+
+def test_a_function_that_asks_for_the_sdk_s_info_lines_gets_them(fnemu: Any) -> None:
+    code = "import logging\nlogging.getLogger('botocore').setLevel(logging.INFO)\n" + READER
+    watch(fnemu, name="chatty", code=code, prefix="in/")
+    fnemu.s3_client().put_object(Bucket="uploads", Key="in/a.txt", Body=b"a")
+    (entry,) = settled(fnemu, "chatty", 1)
+    assert entry["status_code"] == 200, entry
+    assert "Found credentials in environment variables." in [line["message"] for line in entry["consoleLogs"]]
 
 
 def test_a_failing_function_never_fails_the_upload(fnemu: Any) -> None:

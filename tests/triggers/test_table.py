@@ -12,6 +12,7 @@ from emulator.keys import REGISTRY
 from emulator.keys import TRIGGERS as RUNNING
 from emulator.triggers import TRIGGER_TYPES, TRIGGERS
 from emulator.triggers.cron import CRON, CronTrigger
+from tests.helpers import wait_until
 
 
 def test_each_entry_is_its_module_and_a_contract_type() -> None:
@@ -43,5 +44,45 @@ def test_function_object_and_table_render_each_trigger(fnemu: Any) -> None:
     assert fn["triggers"] == [{"type": "http", "config": {"method": "ANY", "auth": "none"}},
                               {"type": "cron", "config": {"schedule": "0 9 * * *", "timezone": "UTC"}}]
     app = fnemu.server.app
-    text = app[RUNNING].describe(app[REGISTRY].get("local", "tick"), fnemu.url)
-    assert re.fullmatch(r"http, cron \(next \d{4}-\d\d-\d\d 09:00 UTC\)", text), text
+    http, cron = app[RUNNING].describe(app[REGISTRY].get("local", "tick"), fnemu.url)
+    assert http == "http (public)"
+    assert re.fullmatch(r"cron \(next \d{4}-\d\d-\d\d 09:00 UTC\)", cron), cron
+
+
+def test_the_table_shows_what_an_http_trigger_answers_to_and_whether_it_needs_a_token(fnemu: Any) -> None:
+    code = "def handler(event, context):\n    return {}\n"
+    app = fnemu.server.app
+    for name, config, shown in [("a", {}, "http (token)"), ("b", {"auth": "none"}, "http (public)"),
+                                ("c", {"method": ["GET", "POST"], "path": "/items/{id}"},
+                                 "http (GET|POST /items/{id}, token)")]:
+        fnemu.deploy(name, code, triggers=[{"type": "http", "config": config}])
+        assert app[RUNNING].describe(app[REGISTRY].get("local", name), fnemu.url) == [shown]
+
+
+def _summaries(fnemu: Any, name: str, count: int) -> list[str]:
+    """What the terminal shows of the function's invocations, oldest first."""
+    log = fnemu.server.app[REGISTRY].get("local", name).log
+    wait_until(lambda: len(list(log.newest_first())) >= count, message=f"{count} invocation(s) of {name}")
+    return [entry.described for entry in reversed(list(log.newest_first()))]
+
+
+def test_each_trigger_summarises_its_own_invocations(fnemu: Any) -> None:
+    code = "def handler(event, context):\n    return {'statusCode': 200, 'body': ''}\n"
+    fnemu.deploy("tick", code, triggers=[{"type": "cron", "config": {"schedule": "30 9 * * *",
+                                                                       "timezone": "Europe/Paris"}}])
+    fnemu.advance_clock(2 * 24 * 3600)
+    assert set(_summaries(fnemu, "tick", 2)) == {"cron 09:30"}
+    fnemu.deploy("up", code, triggers=[{"type": "s3_upload", "config": {"bucket": "uploads"}}])
+    fnemu.s3_client().put_object(Bucket="uploads", Key="in/a b.png", Body=b"x")
+    assert _summaries(fnemu, "up", 1) == ["s3 uploads/in/a b.png"]
+    fnemu.deploy("hook", code, triggers=[{"type": "webhook", "config": {"allowed_sources": "github"}}])
+    assert fnemu.webhook_send("hook", source="github", payload={}).status_code == 200
+    assert _summaries(fnemu, "hook", 1) == ["webhook github"]
+    fnemu.deploy("chat", code, triggers=[{"type": "websocket"}])
+    with fnemu.websocket("chat") as ws:
+        ws.send("hi")
+    assert _summaries(fnemu, "chat", 3) == ["websocket $connect", "websocket $default", "websocket $disconnect"]
+    fnemu.deploy("web", code)
+    assert fnemu.call("web", path="/x").status_code == 200
+    assert fnemu.invoke("web", method="PUT", path="/y")["status_code"] == 200
+    assert _summaries(fnemu, "web", 2) == ["http GET /x", "invoke PUT /y"]

@@ -183,6 +183,11 @@ class _ConsoleStream(io.TextIOBase):
             _emit(self._level, line)
 
 
+_QUIET_LOGGERS = ("boto3", "botocore", "s3transfer")
+"""The AWS SDK for Python logs at INFO (`Found credentials in environment variables.`) on every
+first client: not the function's output. (The AWS SDK for JavaScript v3 logs nothing unless a
+client is given a `logger`.)"""
+
 _LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "error"}
 
 
@@ -516,6 +521,8 @@ def main():
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    for sdk in _QUIET_LOGGERS:  # before the function's code: its own logging configuration wins
+        logging.getLogger(sdk).setLevel(logging.WARNING)
 
     try:
         func = _load(path, names, signature)
