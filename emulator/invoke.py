@@ -84,6 +84,9 @@ class Invoker:
         started = time.perf_counter()
         inv = Invocation(request_id, 200, [], b"", 0.0, 0.0)
         try:
+            if fn.never_loaded:
+                assert fn.load_error is not None
+                raise LoadError(fn.load_error.describe(), fn.load_error.line)
             answer = await self._runtime.call(version, request, event=event, request_id=request_id, now=now,
                                               timeout=spec.timeout_ms / 1000)
         except LoadError as exc:

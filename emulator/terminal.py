@@ -70,7 +70,8 @@ class Terminal:
             for fn in sorted(fns, key=lambda f: (f.app_id, f.name)):
                 triggers = server.app[TRIGGERS].describe(fn, url)
                 fn_url = function_url(url, fn.app_id, fn.name)
-                self._write(f"{fn.name:<24} {fn_url:<56} {triggers}")
+                broken = "  (does not load: see its error)" if fn.load_error is not None else ""
+                self._write(f"{fn.name:<24} {fn_url:<56} {triggers}{broken}")
         else:
             self._write(f"no functions yet: POST {url}/v1/{server.config.app_id}/functions")
         server.app[LOGS].listeners.append(self.invocation)

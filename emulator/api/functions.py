@@ -11,11 +11,12 @@ import orjson
 from aiohttp import web
 
 from ..clock import parse_iso
-from ..errors import BadRequest, MethodNotAllowed, NotFound
+from ..errors import BadRequest, Conflict, MethodNotAllowed, NotFound
 from ..events.request import HttpRequest
 from ..invoke import Invocation
 from ..keys import AUTH, INVOKER, LOGS, REGISTRY, TRIGGERS
 from ..logstore import LogEntry
+from ..registry.registry import Function
 from ..registry.spec import parse_spec, validate_env_patch
 from ..triggers.http import METHODS
 from ..urls import function_path
@@ -39,7 +40,9 @@ def _developer(request: web.Request) -> None:
 async def deploy(request: web.Request) -> web.Response:
     _developer(request)
     spec = parse_spec(await read_json(request))
-    fn, created = await request.app[REGISTRY].deploy(request.match_info["app_id"], spec)
+    app_id, registry = request.match_info["app_id"], request.app[REGISTRY]
+    _not_from_folder(registry.find(app_id, spec.name), "edit that file to change it, or deploy under another name")
+    fn, created = await registry.deploy(app_id, spec)
     return json_response(request.app[TRIGGERS].function_json(fn, _base_url(request)), 201 if created else 200)
 
 
@@ -61,9 +64,17 @@ async def get_function(request: web.Request) -> web.Response:
 @routes.delete("/v1/{app_id}/functions/{name}")
 async def delete_function(request: web.Request) -> web.Response:
     _developer(request)
-    name = request.match_info["name"]
-    request.app[REGISTRY].delete(request.match_info["app_id"], name)
+    app_id, name, registry = request.match_info["app_id"], request.match_info["name"], request.app[REGISTRY]
+    _not_from_folder(registry.get(app_id, name), "remove that file to delete it")
+    registry.delete(app_id, name)
     return json_response({"name": name, "deleted": True})
+
+
+def _not_from_folder(fn: Function | None, instead: str) -> None:
+    """A folder function belongs to its file: an API change would be undone by the next save."""
+    file = None if fn is None else fn.defined_by()
+    if fn is not None and file is not None:
+        raise Conflict(f"name: {fn.name!r} is defined by the functions folder ({file}); {instead}", "name")
 
 
 @routes.patch("/v1/{app_id}/functions/{name}/env")

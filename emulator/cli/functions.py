@@ -42,6 +42,16 @@ def list_command(url: str, token: str, app_id: str, as_json: bool) -> None:
             if "url" in t:
                 secret = f"  secret {t['secret']}" if "secret" in t else ""
                 click.echo(f"{'':<24} {t['type']} {t['url']}{secret}")
+        problem = fn.get("loadError")
+        if problem is not None:
+            click.secho(f"{'':<24} BROKEN {_describe_load_error(problem)}", fg="red")
+
+
+def _describe_load_error(problem: dict[str, Any]) -> str:
+    where = problem["file"] if problem["line"] is None else f"{problem['file']}, line {problem['line']}"
+    serving = (f"v{problem['servingVersion']} (the last good one) still serves" if problem["servingVersion"]
+               else "no version loaded: calls answer 500 load_failed")
+    return f"{where}: {problem['message'].splitlines()[0]}; {serving}"
 
 
 @cli.command("deploy")
