@@ -63,10 +63,12 @@ class Invoker:
         token = secrets.token_hex(8)
         self._prefix = f"{token[:8]}-{token[8:12]}-4{token[13:16]}-8000"
 
-    async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any]) -> Invocation:
-        """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it."""
+    async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any], *,
+                           logged_as: str | None = None) -> Invocation:
+        """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it.
+        `logged_as`: the log entry's trigger when it is not `trigger` (a test-invoke of that event)."""
         request = trigger_request(trigger, event, host=self.host, full_path=function_path(fn.app_id, fn.name))
-        return await self.invoke(fn, request, trigger, event=event)
+        return await self.invoke(fn, request, logged_as or trigger, event=event)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
                      event: dict[str, Any] | None = None, source: str | None = None,
