@@ -120,7 +120,7 @@ def _followers(fnemu) -> bool:
 
 
 @pytest.mark.parametrize("command", [[], ["start"], ["list"], ["deploy"], ["invoke"], ["logs"], ["cron", "fire"],
-                                     ["clock", "advance"], ["clock", "show"], ["s3", "put"], ["s3", "ls"],
+                                     ["clock", "advance"], ["clock", "show"], ["clock", "set"], ["clock", "reset"], ["s3", "put"], ["s3", "ls"],
                                      ["token", "create"], ["tools", "list"], ["tools", "call"], ["approvals"],
                                      ["approvals", "approve"], ["approvals", "reject"], ["action", "run"]])
 def test_every_help_shows_an_example(command):

@@ -135,7 +135,11 @@ def clock_reset_command(url: str, token: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
     else:
-        click.echo(f"now {result['now']}{' (frozen)' if result['frozen'] else ''}")
+        click.echo(_now(result))
+
+
+def _now(result: dict[str, Any]) -> str:
+    return f"now {result['now']}{' (frozen)' if result['frozen'] else ''}"
 
 
 def _show_moved(result: dict[str, Any], as_json: bool) -> None:
@@ -166,7 +170,7 @@ def clock_show_command(url: str, token: str, as_json: bool) -> None:
     if as_json:
         print_json(result)
         return
-    click.echo(f"now {result['now']}{' (frozen)' if result['frozen'] else ''}")
+    click.echo(_now(result))
     if not result["next"]:
         click.echo("no cron triggers")
     for fire in result["next"]:
