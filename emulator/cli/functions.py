@@ -62,11 +62,12 @@ def _describe_load_error(problem: dict[str, Any]) -> str:
 @json_option
 def deploy_command(path: Path, url: str, token: str, app_id: str, as_json: bool) -> None:
     """Deploy the function at PATH (NAME.py, NAME.js, NAME.mjs with NAME.json beside it, or a
-    NAME/ folder with function.json and .env): its entry file's code and its config.
+    NAME/ folder with function.json and .env): its entry file's code and its config. A name the
+    server's functions folder defines is refused: that folder deploys it on every save.
 
     \b
     Example:
-      fnemu deploy functions/hello.py
+      fnemu deploy drafts/hello.py
     """
     path = path.resolve()
     name = path.name if path.is_dir() else path.stem
