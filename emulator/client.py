@@ -129,7 +129,8 @@ class Client:
         return result
 
     def follow_logs(self, name: str, *, level: str = "all", limit: int = 10) -> Iterator[dict[str, Any]]:
-        """Entries as they happen (the server streams them), until interrupted."""
+        """Entries as they happen (the server streams them), until interrupted. The server ends a
+        stream only when it stops: ClientError saying so."""
         path = self.functions_path(name, "/logs/stream")
         try:
             with self.http.stream("GET", path, params={"level": level, "limit": limit}, timeout=None) as response:
@@ -141,8 +142,9 @@ class Client:
                         yield orjson.loads(line)
         except httpx.ConnectError:
             raise ClientError(f"cannot reach fnemu at {self.url}: is `fnemu start` running?") from None
-        except httpx.RemoteProtocolError:
-            return
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            pass
+        raise ClientError(f"fnemu at {self.url} went away (the server stopped): no more log entries")
 
     def set_env(self, name: str, env: dict[str, str | None]) -> builtins.list[str]:
         result: builtins.list[str] = self.api("PATCH", self.functions_path(name, "/env"), json={"envVars": env})["envVars"]
@@ -211,6 +213,16 @@ class Client:
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the emulator clock; `{"now", "fired", "skipped"}` once every fire has finished."""
         result: dict[str, Any] = self.api("POST", "/_emu/clock/advance", json={"seconds": seconds})
+        return result
+
+    def set_clock(self, when: str) -> dict[str, Any]:
+        """Jump the emulator clock to `when` (ISO 8601); `{"now", "fired", "skipped"}` as an advance."""
+        result: dict[str, Any] = self.api("POST", "/_emu/clock/set", json={"time": when})
+        return result
+
+    def reset_clock(self) -> dict[str, Any]:
+        """The emulator clock back to where start set it: `{"now", "frozen"}`."""
+        result: dict[str, Any] = self.api("POST", "/_emu/clock/reset")
         return result
 
     def clock(self) -> dict[str, Any]:

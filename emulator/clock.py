@@ -10,7 +10,10 @@ import math
 import time
 from datetime import datetime, timezone
 
-__all__ = ["Clock", "iso", "parse_clock", "parse_iso"]
+__all__ = ["MAX_MOVE_SECONDS", "Clock", "iso", "parse_clock", "parse_iso"]
+
+MAX_MOVE_SECONDS = 10 * 366 * 86400
+"""Ten years: a move further than that is a mistake, and would run for ever on `* * * * *`."""
 
 
 def parse_clock(option: str) -> tuple[bool, float | None]:

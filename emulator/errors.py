@@ -69,6 +69,10 @@ class BadRequest(ApiError):
 class DeployError(BadRequest):
     code = "deploy_failed"
 
+    def __init__(self, message: str, field: str | None = None, *, line: int | None = None) -> None:
+        super().__init__(message, field)
+        self.line = line
+
 
 class Unauthorized(ApiError):
     status = 401

@@ -64,10 +64,11 @@ class Invoker:
         self._prefix = f"{token[:8]}-{token[8:12]}-4{token[13:16]}-8000"
 
     async def invoke_event(self, fn: Function, trigger: str, event: dict[str, Any], *,
-                           summary: str | None = None) -> Invocation:
-        """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it."""
+                           summary: str | None = None, logged_as: str | None = None) -> Invocation:
+        """A non-HTTP trigger (cron, s3_upload, ...): `event` is the platform's event for it.
+        `logged_as`: the log entry's trigger when it is not `trigger` (a test-invoke of that event)."""
         request = trigger_request(trigger, event, host=self.host, full_path=function_path(fn.app_id, fn.name))
-        return await self.invoke(fn, request, trigger, event=event, summary=summary)
+        return await self.invoke(fn, request, logged_as or trigger, event=event, summary=summary)
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
                      event: dict[str, Any] | None = None, source: str | None = None,
@@ -87,6 +88,9 @@ class Invoker:
         started = time.perf_counter()
         inv = Invocation(request_id, 200, [], b"", 0.0, 0.0)
         try:
+            if fn.never_loaded:
+                assert fn.load_error is not None
+                raise LoadError(fn.load_error.describe(), fn.load_error.line)
             answer = await self._runtime.call(version, request, event=event, request_id=request_id, now=now,
                                               timeout=spec.timeout_ms / 1000)
         except LoadError as exc:

@@ -103,7 +103,9 @@ class Terminal:
         and the variables client commands need when they are not the defaults."""
         fns = sorted(server.app[REGISTRY].all(), key=lambda f: (f.app_id, f.name))
         config = server.config
-        rows = [(fn.name, function_path(fn.app_id, fn.name), server.app[TRIGGERS].describe(fn, "")) for fn in fns]
+        rows = [(fn.name, function_path(fn.app_id, fn.name),
+                 [*server.app[TRIGGERS].describe(fn, ""), *(["does not load: see its error"] if fn.load_error else [])])
+                for fn in fns]
         example = _example(fns, url, config.token)
         exports = {"FNEMU_URL": url if url != DEFAULT_URL else None,
                    "FNEMU_TOKEN": config.token if config.token != default_token() else None}

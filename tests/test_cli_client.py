@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from emulator.cli import cli
+from emulator.client import Client
 from emulator.keys import LOGS
 from tests.helpers import wait_until
 
@@ -119,7 +120,7 @@ def _followers(fnemu) -> bool:
 
 
 @pytest.mark.parametrize("command", [[], ["start"], ["list"], ["deploy"], ["invoke"], ["logs"], ["cron", "fire"],
-                                     ["clock", "advance"], ["clock", "show"], ["s3", "put"], ["s3", "ls"],
+                                     ["clock", "advance"], ["clock", "show"], ["clock", "set"], ["clock", "reset"], ["s3", "put"], ["s3", "ls"],
                                      ["token", "create"], ["tools", "list"], ["tools", "call"], ["approvals"],
                                      ["approvals", "approve"], ["approvals", "reject"], ["action", "run"]])
 def test_every_help_shows_an_example(command):
@@ -132,3 +133,87 @@ def test_shell_completion_script_is_served():
     script = subprocess.run([sys.executable, "-c", "from emulator.cli import main; main()"], env=env,
                             capture_output=True, text=True, timeout=30).stdout
     assert "_fnemu_completion()" in script and "complete " in script
+
+
+CRON_FN = ("def handler(event, context):\n    print(event.get('detail-type'), event.get('time'))\n"
+           "    return {'done': True}\n")
+S3_FN = ("def handler(event, context):\n    record = event['Records'][0]\n"
+         "    print(record['eventName'], record['s3']['bucket']['name'], record['s3']['object']['key'])\n")
+
+
+def test_invoke_sends_the_event_of_the_functions_own_trigger(fnemu, run_cli):
+    fnemu.deploy("nightly", CRON_FN, triggers=[{"type": "cron", "config": {"schedule": "0 3 * * *"}}])
+    fnemu.deploy("thumbs", S3_FN, triggers=[{"type": "s3_upload", "config": {"bucket": "pics", "prefix": "in/"}}])
+    cron = run_cli("invoke", "nightly")
+    assert cron.exit_code == 0, cron.output
+    assert cron.output.startswith("200") and "[log] Scheduled Event" in cron.output
+    s3 = run_cli("invoke", "thumbs")
+    assert s3.exit_code == 0, s3.output
+    assert "[log] ObjectCreated:Put pics in/fnemu-sample.txt" in s3.output
+    assert [e["trigger"] for e in fnemu.logs("nightly")] == ["invoke"]
+    as_cron = json.loads(run_cli("invoke", "thumbs", "--trigger", "cron", "--json").output)
+    assert as_cron["status_code"] == 500 and "KeyError: 'Records'" in as_cron["error"]
+    as_http = run_cli("invoke", "nightly", "--trigger", "http")
+    assert as_http.exit_code == 5
+    assert "the handler returned a dict (object) without statusCode" in as_http.output
+    mixed = run_cli("invoke", "nightly", "--data", "{}")
+    assert mixed.exit_code == 2 and mixed.output.startswith("Error: Invalid value for --data: describes an HTTP")
+
+
+def test_test_invoke_api_builds_the_trigger_event_and_checks_the_body(fnemu):
+    fnemu.deploy("nightly", CRON_FN, triggers=[{"type": "cron", "config": {"schedule": "0 3 * * *"}}])
+    path = "/v1/local/functions/nightly/invoke"
+    ok = fnemu.client.request("POST", path, json={"trigger": "cron"})
+    assert ok.status_code == 200 and ok.json()["consoleLogs"][0]["message"].startswith("Scheduled Event")
+    for body, field in [({"trigger": "sqs"}, "trigger"), ({"trigger": "cron", "path": "/x"}, "path"),
+                        ({"trigger": "cron", "other": 1}, "other"), ({"trigger": 3}, "trigger")]:
+        bad = fnemu.client.request("POST", path, json=body)
+        assert bad.status_code == 400 and bad.json()["error"]["field"] == field, bad.text
+
+
+@pytest.mark.parametrize(("code", "exit_code"), [
+    ("return {'statusCode': 201, 'body': 'made'}", 0), ("return {'statusCode': 404, 'body': 'no'}", 4),
+    ("return {'statusCode': 503, 'body': 'busy'}", 5), ("raise ValueError('boom')", 5),
+])
+def test_invoke_exit_code_follows_the_functions_status(fnemu, run_cli, code, exit_code):
+    fnemu.deploy("status", f"def handler(event, context):\n    {code}\n")
+    assert run_cli("invoke", "status").exit_code == exit_code
+    assert run_cli("invoke", "status", "--json").exit_code == exit_code
+
+
+@pytest.mark.parametrize("args", [
+    ["invoke"], ["invoke", "hello", "--nope"], ["logs", "hello", "--limit", "0"], ["clock", "advance", "soon"],
+    ["s3", "put", "b", "k", "/etc/hostname", "--app-id", "x"], ["clock", "advance", "5m", "--app-id", "x"],
+    ["clock", "show", "--app-id", "x"], ["token", "create", "ada", "--app-id", "x"], ["nope"], ["--nope"],
+])
+def test_usage_errors_are_one_error_line(fnemu, run_cli, args):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
+    assert "Usage:" not in result.output and "--help' for help" not in result.output
+
+
+def test_logs_follow_says_when_the_server_goes_away():
+    from tests.test_cli_start import start, stop
+
+    proc, url = start()
+    client = Client(url, "fnemu-dev-token")
+    try:
+        client.deploy("hello", HELLO)
+        client.invoke("hello")
+        env = {**os.environ, "FNEMU_URL": url, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        follower = subprocess.Popen([sys.executable, "-m", "emulator", "logs", "hello", "--follow"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(follower.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        wait_until(lambda: lines, timeout=30, message="the follower to print the logged entry")
+    finally:
+        client.close()
+        stop(proc)
+    reader.join(timeout=30)
+    follower.stdout.close()  # type: ignore[union-attr]
+    err = follower.stderr.read()  # type: ignore[union-attr]
+    follower.stderr.close()  # type: ignore[union-attr]
+    assert follower.wait(timeout=30) == 1, (lines, err)
+    assert err == f"Error: fnemu at {url} went away (the server stopped): no more log entries\n"

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
-from ..clock import iso, parse_iso
+from ..clock import MAX_MOVE_SECONDS, iso, parse_iso
 from ..errors import BadRequest, Conflict, NotFound
 from ..keys import APPROVALS, AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGERS
 from ..logstore import KEPT_BODY_BYTES
@@ -87,10 +87,6 @@ async def reset(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
-_MAX_MOVE_S = 10 * 366 * 86400
-"""Ten years: a move further than that is a mistake, and would run for ever on `* * * * *`."""
-
-
 def _cron(request: web.Request) -> CronTrigger:
     return request.app[TRIGGERS][CRON]
 
@@ -132,8 +128,8 @@ async def clock_advance(request: web.Request) -> web.Response:
     request.app[AUTH].require_developer(request.headers.get("Authorization"))
     seconds = await _body_field(request, "seconds", '{"seconds": N}')
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds)
-            or not 0 < seconds <= _MAX_MOVE_S):
-        raise BadRequest(f"seconds: must be a number greater than 0 and at most {_MAX_MOVE_S} (ten years)",
+            or not 0 < seconds <= MAX_MOVE_SECONDS):
+        raise BadRequest(f"seconds: must be a number greater than 0 and at most {MAX_MOVE_SECONDS} (ten years)",
                          "seconds")
     return _moved(request, await _cron(request).advance(seconds))
 
@@ -149,9 +145,19 @@ async def clock_set(request: web.Request) -> web.Response:
         ts = None
     if ts is None or ts < 0:
         raise BadRequest("time: must be an ISO 8601 date-time after 1970, e.g. 2026-01-01T09:00:00Z", "time")
-    if ts - request.app[CLOCK].now() > _MAX_MOVE_S:
+    if ts - request.app[CLOCK].now() > MAX_MOVE_SECONDS:
         raise BadRequest("time: at most ten years ahead of the emulator clock", "time")
     return _moved(request, await _cron(request).set_time(ts))
+
+
+@routes.post("/_emu/clock/reset")
+async def clock_reset(request: web.Request) -> web.Response:
+    """Back to where `fnemu start` set it (the wall clock, or the `--clock frozen=ISO` instant);
+    fires nothing, and schedules every cron from there."""
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    await _cron(request).reset_clock()
+    clock = request.app[CLOCK]
+    return json_response({"now": iso(clock.now()), "frozen": clock.frozen})
 
 
 @routes.post("/_emu/cron/{app_id}/{name}")

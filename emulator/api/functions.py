@@ -11,13 +11,16 @@ import orjson
 from aiohttp import web
 
 from ..clock import parse_iso
-from ..errors import BadRequest, MethodNotAllowed, NotFound
+from ..errors import BadRequest, Conflict, MethodNotAllowed, NotFound
 from ..events.request import HttpRequest
 from ..invoke import Invocation
 from ..keys import AUTH, INVOKER, LOGS, REGISTRY, TRIGGERS
 from ..logstore import LogEntry
+from ..registry.registry import Function
 from ..registry.spec import parse_spec, validate_env_patch
+from ..triggers.cron import CRON
 from ..triggers.http import METHODS
+from ..triggers.s3_upload import S3_UPLOAD
 from ..urls import function_path
 from .body import json_response, read_json
 from .query import query_bool, query_int, query_level
@@ -39,7 +42,9 @@ def _developer(request: web.Request) -> None:
 async def deploy(request: web.Request) -> web.Response:
     _developer(request)
     spec = parse_spec(await read_json(request))
-    fn, created = await request.app[REGISTRY].deploy(request.match_info["app_id"], spec)
+    app_id, registry = request.match_info["app_id"], request.app[REGISTRY]
+    _not_from_folder(registry.find(app_id, spec.name), "edit that file to change it, or deploy under another name")
+    fn, created = await registry.deploy(app_id, spec)
     return json_response(request.app[TRIGGERS].function_json(fn, _base_url(request)), 201 if created else 200)
 
 
@@ -61,9 +66,17 @@ async def get_function(request: web.Request) -> web.Response:
 @routes.delete("/v1/{app_id}/functions/{name}")
 async def delete_function(request: web.Request) -> web.Response:
     _developer(request)
-    name = request.match_info["name"]
-    request.app[REGISTRY].delete(request.match_info["app_id"], name)
+    app_id, name, registry = request.match_info["app_id"], request.match_info["name"], request.app[REGISTRY]
+    _not_from_folder(registry.get(app_id, name), "remove that file to delete it")
+    registry.delete(app_id, name)
     return json_response({"name": name, "deleted": True})
+
+
+def _not_from_folder(fn: Function | None, instead: str) -> None:
+    """A folder function belongs to its file: an API change would be undone by the next save."""
+    file = None if fn is None else fn.defined_by()
+    if fn is not None and file is not None:
+        raise Conflict(f"name: {fn.name!r} is defined by the functions folder ({file}); {instead}", "name")
 
 
 @routes.patch("/v1/{app_id}/functions/{name}/env")
@@ -79,11 +92,18 @@ async def patch_env(request: web.Request) -> web.Response:
 
 @routes.post("/v1/{app_id}/functions/{name}/invoke")
 async def test_invoke(request: web.Request) -> web.Response:
-    """Runs the function with a described request, whatever its triggers; the envelope tells all."""
+    """Runs the function with a described request, or with the event one of its triggers would
+    hand it (`trigger`), whatever its triggers; the envelope tells all."""
     _developer(request)
     app_id, name = request.match_info["app_id"], request.match_info["name"]
     fn = request.app[REGISTRY].get(app_id, name)
     described = await read_json(request, default={})
+    trigger = _event_trigger(described)
+    if trigger is not None:
+        triggers = request.app[TRIGGERS]
+        event = triggers[CRON].sample_event(fn) if trigger == "cron" else triggers[S3_UPLOAD].sample_event(fn)
+        inv = await request.app[INVOKER].invoke_event(fn, trigger, event, logged_as="invoke")
+        return json_response(envelope(inv))
     req = _described_request(described, function_path(app_id, name), request)
     if fn.current.spec.route is not None:
         try:
@@ -117,6 +137,27 @@ def envelope(inv: Invocation) -> dict[str, Any]:
     }
 
 
+_EVENT_TRIGGERS = ("cron", "s3_upload")
+_REQUEST_FIELDS = ("method", "path", "headers", "query", "body")
+
+
+def _event_trigger(described: Any) -> str | None:
+    """The trigger whose event a test-invoke body asks for (`trigger`), None for the default
+    `http`: the described request. An event is built whole, so the request fields go with http only."""
+    if not isinstance(described, dict):
+        return None
+    trigger = described.pop("trigger", None)
+    if trigger is None or trigger == "http":
+        return None
+    if trigger not in _EVENT_TRIGGERS:
+        raise BadRequest(f"trigger: must be one of http, {', '.join(_EVENT_TRIGGERS)}", "trigger")
+    extra = next(iter(described), None)
+    if extra is not None:
+        raise BadRequest(f"{extra}: describes an http request; a {trigger} event is built from the function's "
+                         f"{trigger} trigger" if extra in _REQUEST_FIELDS else f"{extra}: unknown field", extra)
+    return str(trigger)
+
+
 def _with_route(req: HttpRequest, resource: str | None, params: dict[str, str] | None) -> HttpRequest:
     return replace(req, resource=resource, path_params=params)
 
@@ -125,8 +166,8 @@ def _described_request(described: Any, prefix: str, request: web.Request) -> Htt
     if not isinstance(described, dict):
         raise BadRequest("body: must be a JSON object {method, path, headers, query, body}", "body")
     for key in described:
-        if key not in ("method", "path", "headers", "query", "body"):
-            raise BadRequest(f"{key}: unknown field; allowed: method, path, headers, query, body", key)
+        if key not in _REQUEST_FIELDS:
+            raise BadRequest(f"{key}: unknown field; allowed: trigger, {', '.join(_REQUEST_FIELDS)}", key)
     method = described.get("method", "POST")
     if not isinstance(method, str) or method.upper() not in METHODS:
         raise BadRequest(f"method: must be one of {', '.join(METHODS)}", "method")

@@ -10,7 +10,7 @@ import click
 import orjson
 
 from .functions import parse_data, show_envelope
-from .group import cli, client_options, connect, json_option, print_json
+from .group import app_option, cli, client_options, connect, json_option, print_json
 
 __all__ = ["action_run_command", "approvals_command", "token_create_command", "tools_call_command",
            "tools_list_command"]
@@ -40,8 +40,7 @@ def token_group() -> None:
               help="A claim at the token's top level; VALUE is JSON when it parses, else a string. Repeatable.")
 @click.option("--ttl", type=click.IntRange(1, 31_536_000), default=None, help="Seconds it is valid [default 3600].")
 @client_options
-def token_create_command(sub: str, claims: tuple[str, ...], ttl: int | None, url: str, token: str,
-                         app_id: str) -> None:
+def token_create_command(sub: str, claims: tuple[str, ...], ttl: int | None, url: str, token: str) -> None:
     """Print an end-user token for SUB (the user's id).
 
     \b
@@ -50,7 +49,7 @@ def token_create_command(sub: str, claims: tuple[str, ...], ttl: int | None, url
       curl -H "Authorization: Bearer $T" http://127.0.0.1:8787/v1/local/fn/hello
     """
     parsed = dict(_claim(c) for c in claims)
-    with connect(url, token, app_id) as client:
+    with connect(url, token) as client:
         click.echo(client.create_token(sub, parsed, ttl))
 
 
@@ -61,6 +60,7 @@ def tools_group() -> None:
 
 @tools_group.command("list")
 @client_options
+@app_option
 @json_option
 def tools_list_command(url: str, token: str, app_id: str, as_json: bool) -> None:
     """List the agent tools the token may call.
@@ -84,6 +84,7 @@ def tools_list_command(url: str, token: str, app_id: str, as_json: bool) -> None
 @click.argument("name")
 @click.option("--input", "input_", default="{}", show_default=True, help="The tool's input: a JSON object, or @FILE.")
 @client_options
+@app_option
 @json_option
 def tools_call_command(name: str, input_: str, url: str, token: str, app_id: str, as_json: bool) -> None:
     """Call the agent tool NAME; a read_write tool waits for approval.
@@ -111,7 +112,7 @@ def tools_call_command(name: str, input_: str, url: str, token: str, app_id: str
 @client_options
 @json_option
 @click.pass_context
-def approvals_command(ctx: click.Context, url: str, token: str, app_id: str, as_json: bool) -> None:
+def approvals_command(ctx: click.Context, url: str, token: str, as_json: bool) -> None:
     """List the read_write tool calls waiting for approval; approve or reject one.
 
     \b
@@ -121,7 +122,7 @@ def approvals_command(ctx: click.Context, url: str, token: str, app_id: str, as_
     """
     if ctx.invoked_subcommand is not None:
         return
-    with connect(url, token, app_id) as client:
+    with connect(url, token) as client:
         pending = client.approvals()
     if as_json:
         print_json(pending)
@@ -140,8 +141,8 @@ def _decision_command(verb: str, approve: bool, summary: str) -> None:
     @click.argument("approval_id", metavar="ID")
     @client_options
     @json_option
-    def decide(approval_id: str, url: str, token: str, app_id: str, as_json: bool) -> None:
-        with connect(url, token, app_id) as client:
+    def decide(approval_id: str, url: str, token: str, as_json: bool) -> None:
+        with connect(url, token) as client:
             result = client.decide(approval_id, approve)
         if approve:
             show_envelope(result, as_json)
@@ -167,8 +168,8 @@ def action_group() -> None:
 @click.option("--context", "context", default=None, help="The context object: JSON, or @FILE.")
 @click.option("--output", default="result", show_default=True, help="output_variable_name of the answer.")
 @client_options
-def action_run_command(file: Path, language: str | None, context: str | None, output: str, url: str, token: str,
-                       app_id: str) -> None:
+def action_run_command(file: Path, language: str | None, context: str | None, output: str, url: str,
+                       token: str) -> None:
     """Run FILE (lambda_handler / exports.handler) through the action; print its answer.
 
     \b
@@ -183,7 +184,7 @@ def action_run_command(file: Path, language: str | None, context: str | None, ou
                             "output_variable_name": output}
     if context is not None:
         body["context"] = parse_data(context, "--context")
-    with connect(url, token, app_id) as client:
+    with connect(url, token) as client:
         answer = client.action(body)
     print_json(answer)
     if answer["status"] >= 400 and "error" in answer["response"]:

@@ -10,13 +10,14 @@ import orjson
 
 from ..folder.files import FOLDER_ENTRIES
 from ..folder.scan import FolderError, find, read_body, read_function
-from .group import cli, client_options, connect, json_option, print_json
+from .group import app_option, cli, client_options, connect, json_option, print_json
 
 __all__ = ["deploy_command", "invoke_command", "list_command", "logs_command", "parse_data", "show_envelope"]
 
 
 @cli.command("list")
 @client_options
+@app_option
 @json_option
 def list_command(url: str, token: str, app_id: str, as_json: bool) -> None:
     """List the deployed functions.
@@ -42,19 +43,31 @@ def list_command(url: str, token: str, app_id: str, as_json: bool) -> None:
             if "url" in t:
                 secret = f"  secret {t['secret']}" if "secret" in t else ""
                 click.echo(f"{'':<24} {t['type']} {t['url']}{secret}")
+        problem = fn.get("loadError")
+        if problem is not None:
+            click.secho(f"{'':<24} BROKEN {_describe_load_error(problem)}", fg="red")
+
+
+def _describe_load_error(problem: dict[str, Any]) -> str:
+    where = problem["file"] if problem["line"] is None else f"{problem['file']}, line {problem['line']}"
+    serving = (f"v{problem['servingVersion']} (the last good one) still serves" if problem["servingVersion"]
+               else "no version loaded: calls answer 500 load_failed")
+    return f"{where}: {problem['message'].splitlines()[0]}; {serving}"
 
 
 @cli.command("deploy")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @client_options
+@app_option
 @json_option
 def deploy_command(path: Path, url: str, token: str, app_id: str, as_json: bool) -> None:
     """Deploy the function at PATH (NAME.py, NAME.js, NAME.mjs with NAME.json beside it, or a
-    NAME/ folder with function.json and .env): its entry file's code and its config.
+    NAME/ folder with function.json and .env): its entry file's code and its config. A name the
+    server's functions folder defines is refused: that folder deploys it on every save.
 
     \b
     Example:
-      fnemu deploy functions/hello.py
+      fnemu deploy drafts/hello.py
     """
     path = path.resolve()
     name = path.name if path.is_dir() else path.stem
@@ -91,44 +104,75 @@ def parse_data(data: str | None, hint: str = "--data") -> Any:
         raise click.BadParameter(f"not valid JSON ({exc})", param_hint=hint) from None
 
 
+EVENT_TRIGGERS = ("cron", "s3_upload")
+"""The triggers whose own event `invoke` can send instead of an HTTP request."""
+_REQUEST_OPTIONS = {"data": "--data", "method": "--method", "req_path": "--path"}
+
+
 @cli.command("invoke")
 @click.argument("name")
-@click.option("--data", help="Request body: JSON text, or @FILE with JSON.")
-@click.option("--method", default="POST", show_default=True, help="HTTP method the function sees.")
-@click.option("--path", "req_path", default="/", show_default=True, help="Path below the function's URL.")
+@click.option("--trigger", type=click.Choice(["http", *EVENT_TRIGGERS]),
+              help="Whose event to send [default: the function's own trigger; http when it has one].")
+@click.option("--data", help="Request body (http): JSON text, or @FILE with JSON.")
+@click.option("--method", default="POST", show_default=True, help="HTTP method the function sees (http).")
+@click.option("--path", "req_path", default="/", show_default=True, help="Path below the function's URL (http).")
 @client_options
+@app_option
 @json_option
-def invoke_command(name: str, data: str | None, method: str, req_path: str, url: str, token: str,
-                   app_id: str, as_json: bool) -> None:
-    """Test-invoke NAME and show its response, console output and error.
+@click.pass_context
+def invoke_command(ctx: click.Context, name: str, trigger: str | None, data: str | None, method: str,
+                   req_path: str, url: str, token: str, app_id: str, as_json: bool) -> None:
+    """Test-invoke NAME with its trigger's event (an HTTP request, the cron schedule's event, an S3
+    put of a sample key in its bucket) and show its response, console output and error. Exits 4
+    when the function answered 4xx, 5 for 5xx.
 
     \b
     Example:
       fnemu invoke hello --data '{"name": "Ada"}'
+      fnemu invoke nightly-report            # a cron function gets the scheduled event
     """
-    request: dict[str, Any] = {"method": method.upper(), "path": req_path}
-    body = parse_data(data)
-    if body is not None:
-        request["body"] = body
     with connect(url, token, app_id) as client:
-        envelope = client.invoke(name, **request)
+        trigger = trigger or own_trigger(client.get(name))
+        if trigger != "http":
+            for param, option in _REQUEST_OPTIONS.items():
+                if ctx.get_parameter_source(param) is not click.core.ParameterSource.DEFAULT:
+                    raise click.BadParameter(f"describes an HTTP request; a {trigger} event is built from "
+                                             f"the function's trigger (--trigger http to send a request)",
+                                             param_hint=option)
+            envelope = client.invoke(name, trigger=trigger)
+        else:
+            request: dict[str, Any] = {"method": method.upper(), "path": req_path}
+            body = parse_data(data)
+            if body is not None:
+                request["body"] = body
+            envelope = client.invoke(name, **request)
     show_envelope(envelope, as_json)
 
 
+def own_trigger(fn: dict[str, Any]) -> str:
+    """The trigger whose event a function is invoked with by default: http when it has one (or
+    only request triggers), else its first event trigger (cron, s3_upload)."""
+    types = [t["type"] for t in fn["triggers"]]
+    return "http" if "http" in types else next((t for t in types if t in EVENT_TRIGGERS), "http")
+
+
 def show_envelope(envelope: dict[str, Any], as_json: bool) -> None:
-    """An invocation envelope: status line, console output, body, error (also `fnemu cron fire`)."""
+    """An invocation envelope: status line, console output, body, error; then the exit code of
+    the function's status (0 below 400, 4 for 4xx, 5 for 5xx), for every command that runs one."""
+    status = envelope["status_code"]
     if as_json:
         print_json(envelope)
-        return
-    colour = "green" if envelope["status_code"] < 400 else "red"
-    click.secho(f"{envelope['status_code']}  {envelope['duration_ms']:.1f} ms  {envelope['memory_mb']:g} MB",
-                fg=colour)
-    for entry in envelope["consoleLogs"]:
-        click.echo(f"  [{entry['level']}] {entry['message']}")
-    if envelope["body"]:
-        click.echo(envelope["body"])
-    if envelope["error"]:
-        click.secho(envelope["error"], fg="red", err=True)
+    else:
+        colour = "green" if status < 400 else "red"
+        click.secho(f"{status}  {envelope['duration_ms']:.1f} ms  {envelope['memory_mb']:g} MB", fg=colour)
+        for entry in envelope["consoleLogs"]:
+            click.echo(f"  [{entry['level']}] {entry['message']}")
+        if envelope["body"]:
+            click.echo(envelope["body"])
+        if envelope["error"]:
+            click.secho(envelope["error"], fg="red", err=True)
+    if status >= 400:
+        click.get_current_context().exit(5 if status >= 500 else 4)
 
 
 def _show_entry(entry: dict[str, Any]) -> None:
@@ -147,6 +191,7 @@ def _show_entry(entry: dict[str, Any]) -> None:
 @click.option("--level", type=click.Choice(["all", "error"]), default="all", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @client_options
+@app_option
 @json_option
 def logs_command(name: str, follow: bool, level: str, limit: int, url: str, token: str, app_id: str,
                  as_json: bool) -> None:
@@ -157,7 +202,7 @@ def logs_command(name: str, follow: bool, level: str, limit: int, url: str, toke
       fnemu logs hello --level error --follow
     """
     with connect(url, token, app_id) as client:
-        if follow:
+        if follow:  # ends only when the server stops: an error saying so
             for entry in client.follow_logs(name, level=level, limit=limit):
                 if as_json:
                     click.echo(orjson.dumps(entry).decode())

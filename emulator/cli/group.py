@@ -15,10 +15,41 @@ from ..config import DEFAULT_APP_ID, DEFAULT_TOKEN, DEFAULT_URL
 if TYPE_CHECKING:
     from ..client import Client
 
-__all__ = ["cli", "client_options", "connect", "json_option", "print_json"]
+__all__ = ["app_option", "cli", "client_options", "connect", "json_option", "print_json"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class UsageMistake(click.ClickException):
+    """A usage error shown as one `Error:` line that says where help is (click's own shows the
+    usage and a hint line above it)."""
+
+    exit_code = 2
+
+
+@contextmanager
+def _one_line_usage() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        raise UsageMistake(f"{exc.format_message()}{where}") from None
+
+
+class FnemuGroup(click.Group):
+    """The root group: every usage mistake below it, in parsing or in a command, is one line."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        with _one_line_usage():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _one_line_usage():
+            return super().invoke(ctx)
+
+
+@click.group(cls=FnemuGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fnemu")
 def cli() -> None:
     """fnemu: the Functions platform on your laptop, offline.
@@ -29,9 +60,13 @@ def cli() -> None:
     """
 
 
+def app_option(func: Callable[..., None]) -> Callable[..., None]:
+    """--app-id, for the commands that name a function (or list an app's)."""
+    return click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, help="App of the function.")(func)
+
+
 def client_options(func: Callable[..., None]) -> Callable[..., None]:
-    """--url, --token and --app-id for the commands that talk to a running fnemu."""
-    func = click.option("--app-id", default=DEFAULT_APP_ID, show_default=True, help="App of the function.")(func)
+    """--url and --token for the commands that talk to a running fnemu."""
     func = click.option("--token", envvar="FNEMU_TOKEN", default=DEFAULT_TOKEN, show_default=True,
                         help="Developer token [env FNEMU_TOKEN].")(func)
     func = click.option("--url", envvar="FNEMU_URL", default=DEFAULT_URL, show_default=True,
@@ -44,7 +79,7 @@ def json_option(func: Callable[..., None]) -> Callable[..., None]:
 
 
 @contextmanager
-def connect(url: str, token: str, app_id: str) -> Iterator[Client]:
+def connect(url: str, token: str, app_id: str = DEFAULT_APP_ID) -> Iterator[Client]:
     """A client whose errors become one `Error:` line and a non-zero exit."""
     from ..client import Client, ClientError  # here: `fnemu start` does not need an HTTP client
 

@@ -16,12 +16,12 @@ __all__ = ["s3_ls_command", "s3_put_command"]
 
 
 @contextmanager
-def _s3(url: str, token: str, app_id: str) -> Iterator[Any]:
+def _s3(url: str, token: str) -> Iterator[Any]:
     """A boto3 client on the running fnemu's S3; S3's errors become one `Error:` line."""
     from boto3.exceptions import Boto3Error
     from botocore.exceptions import BotoCoreError, ClientError
 
-    with connect(url, token, app_id) as client:
+    with connect(url, token) as client:
         s3 = client.s3_client()
     try:
         yield s3
@@ -43,8 +43,7 @@ def s3_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--content-type", help="The object's Content-Type [default: guessed from FILE's name].")
 @client_options
-def s3_put_command(bucket: str, key: str, file: Path, content_type: str | None, url: str, token: str,
-                   app_id: str) -> None:
+def s3_put_command(bucket: str, key: str, file: Path, content_type: str | None, url: str, token: str) -> None:
     """Upload FILE to BUCKET as KEY (multipart when large), as any S3 client would.
 
     \b
@@ -52,7 +51,7 @@ def s3_put_command(bucket: str, key: str, file: Path, content_type: str | None, 
       fnemu s3 put uploads photos/cat.png cat.png
     """
     content_type = content_type or mimetypes.guess_type(file.name)[0] or "binary/octet-stream"
-    with _s3(url, token, app_id) as s3:
+    with _s3(url, token) as s3:
         s3.upload_file(str(file), bucket, key, ExtraArgs={"ContentType": content_type})
     click.echo(f"uploaded s3://{bucket}/{key} ({file.stat().st_size} bytes, {content_type})")
 
@@ -62,14 +61,14 @@ def s3_put_command(bucket: str, key: str, file: Path, content_type: str | None, 
 @click.option("--prefix", default="", help="Only keys that start with this.")
 @client_options
 @json_option
-def s3_ls_command(bucket: str | None, prefix: str, url: str, token: str, app_id: str, as_json: bool) -> None:
+def s3_ls_command(bucket: str | None, prefix: str, url: str, token: str, as_json: bool) -> None:
     """List the buckets, or the objects in BUCKET.
 
     \b
     Example:
       fnemu s3 ls uploads --prefix photos/
     """
-    with _s3(url, token, app_id) as s3:
+    with _s3(url, token) as s3:
         if bucket is None:
             rows = [{"name": b["Name"], "created": b["CreationDate"].isoformat()}
                     for b in s3.list_buckets()["Buckets"]]

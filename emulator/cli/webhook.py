@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from ..triggers.signatures import SOURCES
-from .group import cli, client_options, connect
+from .group import app_option, cli, client_options, connect
 
 if TYPE_CHECKING:
     import httpx
@@ -38,6 +38,7 @@ def _show(response: httpx.Response) -> None:
               "[default: a sample delivery of the source].")
 @click.option("--event", help="GitHub's X-GitHub-Event, or the type of the sample body of the others.")
 @client_options
+@app_option
 def webhook_send_command(name: str, source: str | None, data: BinaryIO | None, event: str | None,
                          url: str, token: str, app_id: str) -> None:
     """Send NAME's webhook a delivery signed with its secret, as the provider would.
@@ -55,6 +56,7 @@ def webhook_send_command(name: str, source: str | None, data: BinaryIO | None, e
 @webhook_group.command("url")
 @click.argument("name")
 @client_options
+@app_option
 def webhook_url_command(name: str, url: str, token: str, app_id: str) -> None:
     """Print NAME's webhook URL, and its secret when it has one (what a provider is given).
 
@@ -73,13 +75,13 @@ def webhook_url_command(name: str, url: str, token: str, app_id: str) -> None:
 @webhook_group.command("replay")
 @click.argument("invocation_id")
 @client_options
-def webhook_replay_command(invocation_id: str, url: str, token: str, app_id: str) -> None:
+def webhook_replay_command(invocation_id: str, url: str, token: str) -> None:
     """Re-send the webhook delivery logged as INVOCATION_ID, with a fresh timestamp and signature.
 
     \b
     Example:
       fnemu webhook replay 4f9c2a1e-77b0-4d3e-8000-000000000007
     """
-    with connect(url, token, app_id) as client:
+    with connect(url, token) as client:
         response = client.webhook_replay(invocation_id)
     _show(response)

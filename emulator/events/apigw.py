@@ -183,9 +183,9 @@ def response_from_result(value: Any, *, v2: bool) -> Response:
         if v2:
             body = value.encode() if isinstance(value, str) else orjson.dumps(value)
             return 200, [("Content-Type", "application/json")], body
-        kind = "null" if value is None else type(value).__name__
         raise MalformedResponse(
-            f"malformed Lambda proxy response: expected an object with statusCode, got {kind}")
+            f"the handler returned {_returned(value)}: called over HTTP, a lambda handler returns "
+            '{"statusCode": 200, "body": "..."} (eventFormat v2 also takes any value as JSON)')
     status = value["statusCode"]
     if type(status) is not int:
         status = int(status) if isinstance(status, str) and status.isdigit() else None
@@ -230,6 +230,16 @@ def response_from_result(value: Any, *, v2: bool) -> Response:
             f"malformed Lambda proxy response: body must be a string, got {type(raw).__name__} "
             "(json.dumps it, or deploy with eventFormat v2)")
     return status, headers, body
+
+
+def _returned(value: Any) -> str:
+    """What a handler returned, in words for its author (Python's and JavaScript's names)."""
+    if value is None:
+        return "None (null) instead of a response"
+    if type(value) is dict:
+        return "a dict (object) without statusCode"
+    kind = {list: "a list (array)", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+    return f"{kind} instead of a response object"
 
 
 def _header_value(value: Any) -> str:

@@ -1,7 +1,8 @@
 """Folder → registry: deploy what the folder defines, redeploy what changed, delete what went.
 
-Broken code or config never replaces a good version: the error is reported and the last good
-version keeps serving.
+Broken code or config never replaces a good version. One rule for a function whose files do not
+load, at start-up or on a save: it is listed with its `load_error` (file, line, message); the
+last good version keeps serving, and a function that never loaded answers 500 load_failed.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Set
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ApiError
-from ..registry.registry import Function, Registry
+from ..registry.registry import Function, LoadProblem, Registry
 from ..registry.snapshot import CodeFiles
-from ..registry.spec import FunctionSpec
-from .scan import FolderError, FolderFunction, find, names_in, read_function
+from ..registry.spec import FunctionSpec, parse_spec
+from .scan import CODE_SUFFIXES, FolderError, FolderFunction, find, names_in, read_function
 
 __all__ = ["FolderLoader", "Report"]
 
@@ -76,10 +78,14 @@ class FolderLoader:
 
         async def one(fn: Function) -> None:
             async with gate:
+                version = fn.current
                 try:
                     await self.registry.warm(fn)
                 except ApiError as exc:
-                    self.report("error", fn.name, f"{fn.current.origin or fn.current.entry}: {exc.message}")
+                    origin = version.origin or version.entry
+                    self.report("error", fn.name, f"{origin}: {exc.message}")
+                    if fn.current is version:
+                        fn.load_error = LoadProblem(str(origin), getattr(exc, "line", None), exc.message, None)
 
         await asyncio.gather(*(one(fn) for fn in fns))
 
@@ -88,6 +94,7 @@ class FolderLoader:
             read = await asyncio.to_thread(_read, self.root, name)
         except FolderError as exc:
             self.report("error", name, str(exc))
+            await self._broken(name, LoadProblem(str(exc.path), exc.line, exc.message, None), None)
             return None
         if read is None:
             fn = self.registry.find(self.app_id, name)
@@ -103,10 +110,37 @@ class FolderLoader:
             fn, created = await self.registry.deploy(self.app_id, spec, source="folder", files=files, warm=warm)
         except ApiError as exc:
             self.report("error", name, f"{found.entry}: {exc.message}")
+            await self._broken(name, LoadProblem(str(found.entry), getattr(exc, "line", None), exc.message, None),
+                               (spec, files))
             return None
         ready = f", ready in {(time.perf_counter() - started) * 1000:.0f} ms" if warm else ""
         self.report("deployed" if created else "updated", name, f"v{fn.current.number}{ready}")
         return fn
+
+    async def _broken(self, name: str, problem: LoadProblem, read: tuple[FunctionSpec, CodeFiles] | None) -> None:
+        """Keep `name` listed with its problem: its last good version serves on; with none, a
+        version that is never run stands in for it (from the files' spec when it parsed)."""
+        fn = self.registry.find(self.app_id, name)
+        if fn is not None and fn.source != "folder":
+            return  # an API deploy of that name keeps serving; the report says what is wrong
+        if fn is not None and not fn.never_loaded:
+            fn.load_error = replace(problem, serving=fn.current.number)
+            return
+        try:
+            spec, files = read if read is not None else (_stand_in(self.root, name), None)
+        except ApiError:
+            return  # not a valid function name: nothing can be listed under it
+        fn, _ = await self.registry.deploy(self.app_id, spec, source="folder", files=files, warm=False)
+        fn.load_error = problem
+
+
+def _stand_in(root: Path, name: str) -> FunctionSpec:
+    """The spec a function whose files give none is listed with (it is never run)."""
+    language = next((lang for suffix, lang in CODE_SUFFIXES.items() if (root / f"{name}{suffix}").is_file()),
+                    "python")
+    comment = "#" if language == "python" else "//"
+    return parse_spec({"name": name, "language": language, "runtime": "lambda",
+                       "code": f"{comment} the files of {name} do not load\n"})
 
 
 def _read(root: Path, name: str) -> tuple[FolderFunction, FunctionSpec, CodeFiles] | None:

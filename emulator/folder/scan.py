@@ -31,10 +31,11 @@ _IGNORED_DIRS = {"node_modules", "__pycache__"}
 class FolderError(Exception):
     """A problem in the folder, shown to the user with the file it is in."""
 
-    def __init__(self, path: Path, message: str) -> None:
+    def __init__(self, path: Path, message: str, line: int | None = None) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+        self.line = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,7 @@ def _parse_config(path: Path, text: bytes) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FolderError(path, f"line {exc.lineno}: malformed JSON ({exc.msg})") from None
+        raise FolderError(path, f"line {exc.lineno}: malformed JSON ({exc.msg})", exc.lineno) from None
     except UnicodeDecodeError as exc:
         raise FolderError(path, f"cannot read: {exc}") from None
     if not isinstance(data, dict):

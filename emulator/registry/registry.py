@@ -18,7 +18,7 @@ from ..urls import function_url
 from .snapshot import CodeFiles, write_snapshot
 from .spec import FunctionSpec
 
-__all__ = ["Function", "FunctionVersion", "Registry", "RegistryListener", "VersionHost"]
+__all__ = ["Function", "FunctionVersion", "LoadProblem", "Registry", "RegistryListener", "VersionHost"]
 
 Source = Literal["api", "folder"]
 
@@ -46,6 +46,24 @@ class FunctionVersion:
         return f"{self.app_id}/{self.name}@{self.number}"
 
 
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    """Why a folder function's files do not load now. `serving` is the last good version, still
+    serving, or None when none ever loaded (calls then answer 500 load_failed)."""
+
+    file: str
+    line: int | None
+    message: str
+    serving: int | None
+
+    def describe(self) -> str:
+        where = self.file if self.line is None else f"{self.file}, line {self.line}"
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "message": self.message, "servingVersion": self.serving}
+
+
 @dataclass(slots=True)
 class Function:
     app_id: str
@@ -55,6 +73,21 @@ class Function:
     source: Source
     created_at: float
     updated_at: float
+    load_error: LoadProblem | None = None
+    """Set while the function's folder files do not load (cleared by the next good deploy)."""
+
+    @property
+    def never_loaded(self) -> bool:
+        """Its files do not load and no version of it ever did: calls answer 500 load_failed."""
+        return self.load_error is not None and self.load_error.serving is None
+
+    def defined_by(self) -> str | None:
+        """The folder file that defines this function (None for an API deploy)."""
+        if self.source != "folder":
+            return None
+        if self.current.origin is not None:
+            return str(self.current.origin)
+        return None if self.load_error is None else self.load_error.file
 
     def to_json(self, base_url: str, *, detail: bool = False) -> dict[str, Any]:
         spec = self.current.spec
@@ -78,6 +111,7 @@ class Function:
             "updatedAt": iso(self.updated_at),
             "url": url,
             "source": self.source,
+            "loadError": None if self.load_error is None else self.load_error.to_json(),
         }
         if detail:
             out["code"] = spec.code
@@ -176,6 +210,7 @@ class Registry:
             current.current = version
             current.updated_at = now
             current.source = source
+            current.load_error = None
             self._retire(old)
             self._tell_attached(current)
             return current, False

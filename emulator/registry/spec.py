@@ -38,7 +38,7 @@ CODE_MAX_BYTES = 5 * 1024 * 1024
 
 _STYLE_LANGUAGE: dict[str, Language] = {"web": "node", "gcf": "python", "azure": "python"}
 """Handler styles that exist in one language only (CONTRACT §5); lambda and cgi exist in both."""
-_READ_ONLY = {"version", "createdAt", "updatedAt", "url", "source", "metrics", "deleted", "app_id"}
+_READ_ONLY = {"version", "createdAt", "updatedAt", "url", "source", "metrics", "deleted", "app_id", "loadError"}
 _FIELDS = {
     "name", "code", "description", "envVars", "timeoutMs", "memoryLimitMb", "triggers", "trigger",
     "agent_tool", "agent_tool_description", "agent_tool_mode", "agent_tool_exposed_to",

@@ -65,7 +65,7 @@ class Runtime:
             await self._pool(version).warm()
         except LoadError as exc:
             self.retire(version)
-            raise DeployError(exc.message, "code") from None
+            raise DeployError(exc.message, "code", line=exc.line) from None
 
     async def call(self, version: FunctionVersion, request: HttpRequest, *, event: dict[str, Any] | None,
                    request_id: str, now: float, timeout: float) -> Answer:

@@ -170,6 +170,12 @@ class CronTrigger(Trigger):
             await self.reset()
             return []
 
+    async def reset_clock(self) -> None:
+        """The clock back to its start; nothing fires, every function is scheduled from there."""
+        async with self._moving:
+            self._clock.reset()
+            await self.reset()
+
     async def _move_to(self, end: float) -> list[Fire]:
         self._clock.hold()
         self._arm()
@@ -226,16 +232,22 @@ class CronTrigger(Trigger):
                      fn.app_id, fn.name, iso(scheduled))
         return True
 
+    def sample_event(self, fn: Deployed) -> dict[str, Any]:
+        """The event a fire now would hand the function (test-invoke with trigger cron)."""
+        return self._event(fn, self._clock.now())
+
+    def _event(self, fn: Deployed, scheduled: float) -> dict[str, Any]:
+        return scheduled_event(app_id=fn.app_id, name=fn.name, scheduled=scheduled, region=self._context.config.region)
+
     async def _run(self, fn: Deployed, scheduled: float) -> Any:
         key = (fn.app_id, fn.name)
         self._running[key] = self._running.get(key, 0) + 1
         try:
-            event = scheduled_event(app_id=fn.app_id, name=fn.name, scheduled=scheduled,
-                                    region=self._context.config.region)
             armed = self._armed.get(key)
             zone = armed.schedule.zone if armed is not None else None
             return await self._context.invoker.invoke_event(
-                fn, "cron", event, summary=f"cron {datetime.fromtimestamp(scheduled, zone or UTC):%H:%M}")
+                fn, "cron", self._event(fn, scheduled),
+                summary=f"cron {datetime.fromtimestamp(scheduled, zone or UTC):%H:%M}")
         finally:
             self._running[key] -= 1
             if not self._running[key]:

@@ -9,10 +9,13 @@ which invokes each matching function once through `Invoker.invoke_event`.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import ipaddress
 import itertools
 import logging
 import re
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +37,8 @@ _BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 _MEDIA_RE = re.compile(r"^[a-z0-9!#$&^_.+-]+/(?:[a-z0-9!#$&^_.+-]+|\*)$")
 _KEY_MAX_BYTES = 1024
 _PRINCIPAL_ID = f"AWS:{S3_ACCESS_KEY_ID}"
+SAMPLE_KEY = "fnemu-sample.txt"
+"""The key (below the trigger's prefix) of the object a sample event says was put."""
 
 Key = tuple[str, str]
 
@@ -176,13 +181,28 @@ class S3UploadTrigger(Trigger):
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._dispatch, created)
 
+    def sample_event(self, fn: Deployed) -> dict[str, Any]:
+        """The event a put of `SAMPLE_KEY` below the function's prefix would hand it (test-invoke
+        with trigger s3_upload); no object is written. Without the trigger: bucket `fnemu-sample`."""
+        trigger = fn.current.spec.trigger("s3_upload")
+        config: Mapping[str, Any] = trigger.config if trigger is not None else {}
+        types = [t for t in config.get("contentTypes", ()) if not t.endswith("/*")]
+        obj = CreatedObject("ObjectCreated:Put", config.get("bucket", "fnemu-sample"),
+                            config.get("prefix", "") + SAMPLE_KEY, 0, hashlib.md5(b"").hexdigest(),
+                            types[0] if types else "text/plain", None, self._context.config.region, "127.0.0.1",
+                            secrets.token_hex(8).upper(), base64.b64encode(secrets.token_bytes(48)).decode())
+        return self._event(obj, fn, self._context.clock.now(), f"{next(self._sequence):018X}")
+
+    def _event(self, obj: CreatedObject, fn: Deployed, now: float, sequencer: str) -> dict[str, Any]:
+        return s3_event(obj, event_time=now, sequencer=sequencer, configuration_id=fn.name,
+                        principal_id=_PRINCIPAL_ID)
+
     def _dispatch(self, created: list[CreatedObject]) -> None:
         now = self._context.clock.now()
         for obj in created:
             sequencer = f"{next(self._sequence):018X}"
             for watch in [w for w in self._watches.values() if w.matches(obj)]:
-                event = s3_event(obj, event_time=now, sequencer=sequencer, configuration_id=watch.fn.name,
-                                 principal_id=_PRINCIPAL_ID)
+                event = self._event(obj, watch.fn, now, sequencer)
                 task = asyncio.ensure_future(self._context.invoker.invoke_event(
                     watch.fn, "s3_upload", event, summary=f"s3 {obj.bucket}/{obj.key}"))
                 self._tasks.add(task)

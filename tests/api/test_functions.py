@@ -49,6 +49,7 @@ def test_create_is_201_with_every_field_and_its_default(fnemu) -> None:
         "version": 1,
         "url": f"{fnemu.url}/v1/local/fn/hello",
         "source": "api",
+        "loadError": None,
     }
 
 

@@ -143,11 +143,13 @@ def test_v2_plain_value_is_json_and_cookies_become_set_cookie(fnemu: Any) -> Non
 
 
 @pytest.mark.parametrize(("result", "reason"), [
-    ("None", "expected an object with statusCode, got null"),
+    ("None", "the handler returned None (null) instead of a response"),
+    ("{'ok': True}", "the handler returned a dict (object) without statusCode"),
+    ("[1]", "the handler returned a list (array) instead of a response object"),
     ("{'statusCode': 'abc'}", "statusCode must be an HTTP status"),
     ("{'statusCode': 200, 'body': {'k': 1}}", "body must be a string"),
     ("{'statusCode': 200, 'body': '%%', 'isBase64Encoded': True}", "not base64"),
-], ids=["null", "bad-status", "object-body", "bad-base64"])
+], ids=["null", "no-status", "list", "bad-status", "object-body", "bad-base64"])
 def test_malformed_result_is_502_with_the_reason_in_the_log(fnemu: Any, result: str, reason: str) -> None:
     fnemu.deploy("bad", f"def handler(event, context):\n    return {result}\n")
     r = fnemu.call("bad")

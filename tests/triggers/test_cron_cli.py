@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -44,10 +46,63 @@ def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "soon", "5w", "m5", "-5m"])
-def test_bad_durations(text):
-    with pytest.raises(click.BadParameter, match="not a duration"):
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "not a duration: a number with s, m, h or d"), ("soon", "not a duration"), ("5w", "not a duration"),
+    ("m5", "not a duration"), ("-5m", "does not go back through advance; use `fnemu clock set TIME`"),
+    ("0s", "must be more than zero"), ("0", "must be more than zero"), ("4000d", "at most ten years"),
+])
+def test_bad_durations(text, message):
+    with pytest.raises(click.BadParameter, match=re.escape(message)):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-5m"], "Error: Invalid value for DURATION: '-5m': the clock does not go back through advance"),
+    (["0s"], "Error: Invalid value for DURATION: '0s': must be more than zero"),
+    (["--app-id", "x", "5m"], "Error: No such option '--app-id'."),
+])
+def test_clock_advance_mistakes_are_one_line_about_the_duration(fnemu, run_cli, args, message):
+    before = fnemu.client.clock()["now"]
+    result = run_cli("clock", "advance", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and result.output.count("\n") == 1, result.output
+    assert "seconds:" not in result.output and fnemu.client.clock()["now"][:16] == before[:16]
+
+
+def test_clock_set_and_reset_take_the_clock_back(fnemu, run_cli):
+    ahead = time.gmtime(time.time() + 2 * 366 * 86400).tm_year  # every move below is after now
+    set_clock(fnemu, f"{ahead}-01-01T00:00:00Z")
+    fnemu.deploy("quarter", EVENT, triggers=CRON)
+    forward = run_cli("clock", "set", f"{ahead}-01-01T00:31:00Z")
+    assert forward.exit_code == 0, forward.output
+    assert f"now {ahead}-01-01T00:31" in forward.output and "fired 2, skipped 0" in forward.output
+    back = json.loads(run_cli("clock", "set", f"{ahead - 1}-12-31T12:00:00Z", "--json").output)
+    assert back["now"].startswith(f"{ahead - 1}-12-31T12:00") and back["fired"] == []
+    now = run_cli("clock", "set", "now")
+    assert now.exit_code == 0 and "fired 0" in now.output
+    assert abs(_ts(fnemu.client.clock()["now"]) - time.time()) < 60
+    advanced = run_cli("clock", "advance", "1h")
+    assert advanced.exit_code == 0 and "fired 4" in advanced.output
+    reset = run_cli("clock", "reset")
+    assert reset.exit_code == 0 and reset.output.startswith("now ") and "(frozen)" not in reset.output
+    assert abs(_ts(fnemu.client.clock()["now"]) - time.time()) < 60
+    assert len(fnemu.logs("quarter")) == 6  # neither a jump back nor the reset fired anything
+    bad = run_cli("clock", "set", "tomorrow")
+    assert bad.exit_code == 2 and "Error: Invalid value for TIME: 'tomorrow' is not a time" in bad.output
+
+
+def test_clock_reset_returns_a_frozen_clock_to_its_start(make_emulator):
+    emu = make_emulator(clock="frozen=2026-01-01T00:00:00Z")
+    env = {"FNEMU_URL": emu.url, "FNEMU_TOKEN": emu.token}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["clock", "advance", "3h"], env=env).exit_code == 0
+    assert emu.client.clock()["now"] == "2026-01-01T03:00:00.000Z"
+    result = runner.invoke(cli, ["clock", "reset"], env=env)
+    assert result.exit_code == 0 and result.output == "now 2026-01-01T00:00:00.000Z (frozen)\n"
+
+
+def _ts(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def test_clock_advance_and_show(fnemu, run_cli):
@@ -72,6 +127,8 @@ def test_cron_fire(fnemu, run_cli):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("200") and "[log] scheduled for" in result.output
     assert [e["trigger"] for e in fnemu.logs("quarter")] == ["cron"]
+    fnemu.deploy("failing", "def handler(event, context):\n    raise RuntimeError('no')\n", triggers=CRON)
+    assert run_cli("cron", "fire", "failing").exit_code == 5  # the function's 500, as `invoke` exits
 
 
 def test_user_mistakes_are_one_line(fnemu, run_cli):
