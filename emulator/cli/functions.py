@@ -96,20 +96,27 @@ def parse_data(data: str | None, hint: str = "--data") -> Any:
 @click.option("--data", help="Request body: JSON text, or @FILE with JSON.")
 @click.option("--method", default="POST", show_default=True, help="HTTP method the function sees.")
 @click.option("--path", "req_path", default="/", show_default=True, help="Path below the function's URL.")
+@click.option("--event", "event_file", type=click.Path(dir_okay=False),
+              help="Send this event (a JSON file, e.g. from `fnemu event`) as its trigger would.")
 @client_options
 @json_option
-def invoke_command(name: str, data: str | None, method: str, req_path: str, url: str, token: str,
-                   app_id: str, as_json: bool) -> None:
+def invoke_command(name: str, data: str | None, method: str, req_path: str, event_file: str | None, url: str,
+                   token: str, app_id: str, as_json: bool) -> None:
     """Test-invoke NAME and show its response, console output and error.
 
     \b
-    Example:
+    Examples:
       fnemu invoke hello --data '{"name": "Ada"}'
+      fnemu event s3 --key photos/cat.png > s3.json && fnemu invoke thumbnails --event s3.json
     """
     request: dict[str, Any] = {"method": method.upper(), "path": req_path}
     body = parse_data(data)
     if body is not None:
         request["body"] = body
+    if event_file is not None:
+        if data is not None:
+            raise click.BadParameter("an event is sent as it is: leave --data out", param_hint="--event")
+        request = {"event": parse_data("@" + event_file, "--event")}
     with connect(url, token, app_id) as client:
         envelope = client.invoke(name, **request)
     show_envelope(envelope, as_json)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 from ..errors import BadRequest
-from ..events.s3 import CreatedObject, s3_event
+from ..events.s3 import PRINCIPAL_ID, CreatedObject, s3_event
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .fake_s3 import FakeS3
 
@@ -33,7 +33,6 @@ _BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 _MEDIA_RE = re.compile(r"^[a-z0-9!#$&^_.+-]+/(?:[a-z0-9!#$&^_.+-]+|\*)$")
 _KEY_MAX_BYTES = 1024
-_PRINCIPAL_ID = f"AWS:{S3_ACCESS_KEY_ID}"
 
 Key = tuple[str, str]
 
@@ -182,7 +181,7 @@ class S3UploadTrigger(Trigger):
             sequencer = f"{next(self._sequence):018X}"
             for watch in [w for w in self._watches.values() if w.matches(obj)]:
                 event = s3_event(obj, event_time=now, sequencer=sequencer, configuration_id=watch.fn.name,
-                                 principal_id=_PRINCIPAL_ID)
+                                 principal_id=PRINCIPAL_ID)
                 task = asyncio.ensure_future(self._context.invoker.invoke_event(watch.fn, "s3_upload", event))
                 self._tasks.add(task)
                 task.add_done_callback(self._done)
