@@ -86,7 +86,6 @@ async def test_invoke(request: web.Request) -> web.Response:
     app_id, name = request.match_info["app_id"], request.match_info["name"]
     fn = request.app[REGISTRY].get(app_id, name)
     described = await read_json(request, default={})
-    event = None
     if isinstance(described, dict) and "event" in described:
         if len(described) > 1:
             raise BadRequest("event: an event goes as it is, without method, path, headers, query or body",
@@ -94,8 +93,10 @@ async def test_invoke(request: web.Request) -> web.Response:
         came = arrival(described["event"], host=request.host, full_path=function_path(app_id, name))
         req, event = came.request, came.event
     else:
-        req = _described_request(described, function_path(app_id, name), request)
-    inv = await request.app[INVOKER].invoke(fn, req if event is not None else routed(fn, req), "invoke", event=event)
+        req, event = _described_request(described, function_path(app_id, name), request), None
+    if event is None:
+        req = routed(fn, req)
+    inv = await request.app[INVOKER].invoke(fn, req, "invoke", event=event)
     return json_response(envelope(inv))
 
 

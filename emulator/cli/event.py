@@ -12,10 +12,10 @@ from ..events.kinds import KINDS, EventFields, generate
 from ..triggers.signatures import SOURCES
 from .group import cli, print_json
 
-__all__ = ["event_command", "pairs"]
+__all__ = ["event_command"]
 
 
-def pairs(values: tuple[str, ...], sep: str, option: str) -> tuple[tuple[str, str], ...]:
+def _pairs(values: tuple[str, ...], sep: str, option: str) -> tuple[tuple[str, str], ...]:
     """`k=v` / `k:v` options as pairs; a value without the separator is a usage error naming the option."""
     out = []
     for value in values:
@@ -74,8 +74,8 @@ def event_command(kind: str, method: str | None, req_path: str, query: tuple[str
     """
     if not req_path.startswith("/"):
         raise click.BadParameter('must start with "/"', param_hint="--path")
-    fields = EventFields(method=method, path=req_path, query=pairs(query, "=", "--query"),
-                         headers=pairs(header, ":", "--header"), body=_body(body), bucket=bucket, key=key,
+    fields = EventFields(method=method, path=req_path, query=_pairs(query, "=", "--query"),
+                         headers=_pairs(header, ":", "--header"), body=_body(body), bucket=bucket, key=key,
                          size=size, content_type=content_type, time=_time(at), source=source, secret=secret,
                          app_id=app_id, function=function)
     print_json(generate(kind, fields))
