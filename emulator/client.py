@@ -12,7 +12,7 @@ import httpx
 import orjson
 
 from .events.webhook import delivery
-from .triggers.signatures import resign, sign
+from .triggers.signatures import sign
 from .urls import api_path
 
 __all__ = ["Client", "ClientError", "DeployFailed"]
@@ -261,14 +261,13 @@ class Client:
             headers.update(sign(source, secret, payload, timestamp=now))
         return self.send(self._as_sender("POST", hook["url"], list(headers.items()), payload))
 
-    def webhook_replay(self, invocation_id: str) -> httpx.Response:
-        """Re-send a logged webhook delivery to its function, signed afresh (a new timestamp)."""
-        kept = self.api("GET", api_path("_emu", "webhooks", "deliveries", invocation_id))
-        body = base64.b64decode(kept["body"])
-        headers = [(k, v) for k, v in kept["headers"]]
-        if kept["source"] is not None:
-            headers = resign(kept["source"], kept["secret"], headers, body, timestamp=int(time.time()))
-        return self.send(self._as_sender(kept["method"], kept["url"], headers, body))
+    def replay(self, invocation_id: str) -> dict[str, Any]:
+        """Run a logged invocation again against its function's current version (a webhook
+        delivery signed afresh); the new invocation's envelope."""
+        entry = self.api("GET", api_path("_emu", "invocations", invocation_id))
+        result: dict[str, Any] = self.api("POST", api_path("v1", entry["app_id"], "functions", entry["function"],
+                                                           "logs", invocation_id, "replay"))
+        return result
 
     def _as_sender(self, method: str, url: str, headers: Sequence[tuple[str, str]],
                    body: bytes) -> httpx.Request:

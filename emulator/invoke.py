@@ -72,14 +72,15 @@ class Invoker:
 
     async def invoke(self, fn: Function, request: HttpRequest, trigger: str, *,
                      event: dict[str, Any] | None = None, source: str | None = None,
-                     keep_request: bool = False, tool: dict[str, Any] | None = None,
+                     tool: dict[str, Any] | None = None, replay_of: str | None = None,
                      summary: str | None = None) -> Invocation:
         """Run one invocation and log it. With `event` (a non-HTTP trigger's), the function's style
         decides whether its handler gets that event or `request`, the POST that carries it.
-        `source`: the webhook signature scheme that matched, for the log entry; `keep_request`:
-        keep the request with it (when its body is at most KEPT_BODY_BYTES), for a replay. `tool`
-        (an agent tool call's caller and input) is kept with the log entry. `summary`: what fired
-        it, in its trigger's words, for the terminal (LogEntry.summary)."""
+        `source`: the webhook signature scheme that matched, for the log entry. The request and
+        event are kept with it when the body is at most KEPT_BODY_BYTES, for a replay; `replay_of`
+        names the entry a replay runs again. `tool` (an agent tool call's caller and input) is kept
+        with the log entry. `summary`: what fired it, in its trigger's words, for the terminal
+        (LogEntry.summary)."""
         version = fn.current
         spec = version.spec
         n = next(self._ids)
@@ -113,10 +114,10 @@ class Invoker:
             else:
                 inv.status, inv.headers, inv.body = answer.response
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        kept = len(request.body) <= KEPT_BODY_BYTES
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
-                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool,
-                               summary))
+                               request if kept else None, tool, event if kept else None, replay_of, summary))
         return inv
 
 

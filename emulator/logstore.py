@@ -15,8 +15,8 @@ __all__ = ["KEPT_BODY_BYTES", "FunctionLog", "LogEntry", "LogStore"]
 
 _GENERATIONS_KEPT = 5
 KEPT_BODY_BYTES = 256 * 1024
-"""A replayable request (a webhook delivery) whose body is at most this size is kept with its log
-entry: what a replay re-sends."""
+"""Every invocation's request (and event) is kept with its log entry when the request's body is at
+most this size: what a replay runs again (CONTRACT §13). Kept by reference: nothing is copied."""
 
 
 @dataclass(slots=True)
@@ -41,6 +41,10 @@ class LogEntry:
     """The request, when its body was at most KEPT_BODY_BYTES."""
     tool: dict[str, Any] | None = None
     """An agent tool call's `{caller, input, approval_id?}`."""
+    event: dict[str, Any] | None = None
+    """A non-HTTP trigger's event (what `lambda` handlers got), kept with the request."""
+    replay_of: str | None = None
+    """The id of the entry this invocation replayed."""
     summary: str | None = None
     """What fired it in its trigger's words (`cron 09:00`, `s3 uploads/in/a.png`), from the
     trigger that fired it; None: the trigger, method and path (`described`)."""
@@ -76,6 +80,8 @@ class LogEntry:
             out["source"] = self.source
         if self.tool is not None:
             out["tool"] = self.tool
+        if self.replay_of is not None:
+            out["replay_of"] = self.replay_of
         return out
 
 
@@ -107,6 +113,9 @@ class FunctionLog:
 
     def newest_first(self) -> Iterable[LogEntry]:
         return reversed(self._entries)
+
+    def find(self, entry_id: str) -> LogEntry | None:
+        return next((e for e in self.newest_first() if e.id == entry_id), None)
 
     def metrics(self) -> dict[str, Any]:
         total = self.total
@@ -168,11 +177,7 @@ class LogStore:
 
     def find(self, entry_id: str) -> LogEntry | None:
         """The live entry with this id, whichever function it belongs to."""
-        for log in self._live.values():
-            for entry in log.newest_first():
-                if entry.id == entry_id:
-                    return entry
-        return None
+        return next((e for log in self._live.values() if (e := log.find(entry_id)) is not None), None)
 
     def clear(self) -> None:
         self._live.clear()

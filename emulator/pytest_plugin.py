@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .server import Server
 
-__all__ = ["Emulator", "EmulatorThread", "WebSocketClient"]
+__all__ = ["Emulator", "EmulatorThread", "WebSocketClient", "event"]
 
 
 class EmulatorThread:
@@ -127,6 +127,14 @@ class Emulator:
 
     def invoke(self, name: str, **request: Any) -> dict[str, Any]:
         return self.client.invoke(name, **request)
+
+    def event(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """`event(kind, **fields)` as this emulator sends it: its host and app."""
+        from urllib.parse import urlsplit
+
+        fields.setdefault("host", urlsplit(self.url).netloc)
+        fields.setdefault("app_id", self.app_id)
+        return event(kind, **fields)
 
     def websocket(self, name: str, path: str = "", headers: dict[str, str] | None = None,
                   auth: bool = True) -> WebSocketClient:
@@ -227,6 +235,16 @@ class Emulator:
             if e.error:
                 lines.extend(f"    ! {line}" for line in e.error.splitlines())
         return "\n".join(lines)
+
+
+def event(kind: str, **fields: Any) -> dict[str, Any]:
+    """A ready `kind` event (apigw, apigw-v2, s3, cron, websocket, webhook) of exactly the shape
+    fnemu hands a `lambda` handler, for a test that calls the handler directly; no server needed
+    (`fnemu event KIND` as a function). Fields: method, path, query, headers, body, bucket, key,
+    size, content_type, time, source, secret, function, app_id, host, region."""
+    from .events.kinds import fields as event_fields, generate
+
+    return generate(kind, event_fields(**fields))
 
 
 class WebSocketClient:

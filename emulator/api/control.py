@@ -1,9 +1,8 @@
 """§7 the control API under /_emu: health, the OpenAPI file, end-user tokens, the clock, cron, S3,
-webhook deliveries."""
+log entries by id."""
 
 from __future__ import annotations
 
-import base64
 import math
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,11 @@ from .. import __version__
 from ..clock import MAX_MOVE_SECONDS, iso, parse_iso
 from ..errors import BadRequest, Conflict, NotFound
 from ..keys import APPROVALS, AUTH, CLOCK, LOADER, LOGS, REGISTRY, TRIGGERS
-from ..logstore import KEPT_BODY_BYTES
 from ..triggers.cron import CRON, CronTrigger, Fire
 from ..triggers.s3_upload import S3_UPLOAD
-from ..triggers.webhook import WEBHOOK
 from .auth import ALGORITHM, ISSUER
 from .body import json_response, read_json
-from .functions import _base_url, envelope
+from .functions import envelope
 
 __all__ = ["routes"]
 
@@ -175,32 +172,13 @@ async def s3_endpoint(request: web.Request) -> web.Response:
     return json_response(await request.app[TRIGGERS][S3_UPLOAD].info())
 
 
-_NOT_RESENT = {"host", "content-length", "transfer-encoding", "connection"}
-
-
-@routes.get("/_emu/webhooks/deliveries/{id}")
-async def webhook_delivery(request: web.Request) -> web.Response:
-    """A logged webhook delivery, as `fnemu webhook replay` re-signs and re-sends it: the request
-    as it came, the URL to send it to now, and the function's secret."""
+@routes.get("/_emu/invocations/{id}")
+async def invocation(request: web.Request) -> web.Response:
+    """A live log entry found by its id alone, with its `app_id`: how `fnemu replay ID` finds the
+    function whose replay route to call."""
     request.app[AUTH].require_developer(request.headers.get("Authorization"))
     entry_id = request.match_info["id"]
     entry = request.app[LOGS].find(entry_id)
     if entry is None:
         raise NotFound(f"id: no log entry {entry_id!r} of a deployed function", "id")
-    if entry.trigger != "webhook":
-        raise Conflict(f"id: log entry {entry_id!r} is a {entry.trigger} invocation, not a webhook delivery",
-                       "id")
-    if entry.request is None:
-        raise Conflict(f"id: log entry {entry_id!r}'s request was not kept: its body was larger than "
-                       f"{KEPT_BODY_BYTES // 1024} KiB", "id")
-    fn = request.app[REGISTRY].get(entry.app_id, entry.function)
-    if fn.current.spec.trigger("webhook") is None:
-        raise Conflict(f"id: function {fn.name!r} no longer has a webhook trigger", "id")
-    hook, kept = request.app[TRIGGERS][WEBHOOK], entry.request
-    return json_response({
-        "id": entry.id, "app_id": fn.app_id, "function": fn.name, "source": entry.source,
-        "url": hook.url(fn, _base_url(request), kept.path, kept.raw_query), "secret": hook.secret(fn),
-        "method": kept.method,
-        "headers": [[k, v] for k, v in kept.headers if k.lower() not in _NOT_RESENT],
-        "body": base64.b64encode(kept.body).decode(),
-    })
+    return json_response({"app_id": entry.app_id, **entry.to_json()})

@@ -33,8 +33,7 @@ async def call_function(request: web.Request) -> web.StreamResponse:
     req = await read_request(request, resource=admitted.resource, path_params=admitted.path_params,
                              claims=admitted.claims)
     return respond(await request.app[INVOKER].invoke(
-        fn, req, admitted.trigger, source=admitted.source, keep_request=admitted.replayable,
-        summary=admitted.summary))
+        fn, req, admitted.trigger, source=admitted.source, summary=admitted.summary))
 
 
 def respond(inv: Invocation) -> web.Response:

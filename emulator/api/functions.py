@@ -1,9 +1,8 @@
-"""§3 the Functions API: /v1/{app_id}/functions[/{name}[/invoke|/logs|/env]]."""
+"""§3 the Functions API: /v1/{app_id}/functions[/{name}[/invoke|/logs[/{id}/replay]|/env]]."""
 
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,16 +10,19 @@ import orjson
 from aiohttp import web
 
 from ..clock import parse_iso
-from ..errors import BadRequest, Conflict, MethodNotAllowed, NotFound
+from ..errors import BadRequest, Conflict, NotFound
+from ..events.kinds import arrival
 from ..events.request import HttpRequest
 from ..invoke import Invocation
 from ..keys import AUTH, INVOKER, LOGS, REGISTRY, TRIGGERS
 from ..logstore import LogEntry
 from ..registry.registry import Function
 from ..registry.spec import parse_spec, validate_env_patch
+from ..replay import replay, routed
 from ..triggers.cron import CRON
 from ..triggers.http import METHODS
 from ..triggers.s3_upload import S3_UPLOAD
+from ..triggers.webhook import WEBHOOK
 from ..urls import function_path
 from .body import json_response, read_json
 from .query import query_bool, query_int, query_level
@@ -101,17 +103,33 @@ async def test_invoke(request: web.Request) -> web.Response:
     trigger = _event_trigger(described)
     if trigger is not None:
         triggers = request.app[TRIGGERS]
-        event = triggers[CRON].sample_event(fn) if trigger == "cron" else triggers[S3_UPLOAD].sample_event(fn)
-        inv = await request.app[INVOKER].invoke_event(fn, trigger, event, logged_as="invoke")
+        sample = triggers[CRON].sample_event(fn) if trigger == "cron" else triggers[S3_UPLOAD].sample_event(fn)
+        inv = await request.app[INVOKER].invoke_event(fn, trigger, sample, logged_as="invoke")
         return json_response(envelope(inv))
-    req = _described_request(described, function_path(app_id, name), request)
-    if fn.current.spec.route is not None:
-        try:
-            resource, params = fn.current.spec.route.match(req.method, req.path)
-            req = _with_route(req, resource, params)
-        except (NotFound, MethodNotAllowed):
-            pass
-    inv = await request.app[INVOKER].invoke(fn, req, "invoke")
+    if isinstance(described, dict) and "event" in described:
+        if len(described) > 1:
+            raise BadRequest("event: an event goes as it is, without method, path, headers, query or body",
+                             "event")
+        came = arrival(described["event"], host=request.host, full_path=function_path(app_id, name))
+        req, event = came.request, came.event
+    else:
+        req, event = _described_request(described, function_path(app_id, name), request), None
+    if event is None:
+        req = routed(fn, req)
+    inv = await request.app[INVOKER].invoke(fn, req, "invoke", event=event)
+    return json_response(envelope(inv))
+
+
+@routes.post("/v1/{app_id}/functions/{name}/logs/{id}/replay")
+async def replay_invocation(request: web.Request) -> web.Response:
+    """Runs a logged invocation again against the current version (CONTRACT §13)."""
+    _developer(request)
+    fn = request.app[REGISTRY].get(request.match_info["app_id"], request.match_info["name"])
+    entry_id = request.match_info["id"]
+    entry = fn.log.find(entry_id)
+    if entry is None:
+        raise NotFound(f"id: function {fn.name!r} has no log entry {entry_id!r}", "id")
+    inv = await replay(entry, fn, request.app[INVOKER], request.app[TRIGGERS][WEBHOOK])
     return json_response(envelope(inv))
 
 
@@ -158,16 +176,12 @@ def _event_trigger(described: Any) -> str | None:
     return str(trigger)
 
 
-def _with_route(req: HttpRequest, resource: str | None, params: dict[str, str] | None) -> HttpRequest:
-    return replace(req, resource=resource, path_params=params)
-
-
 def _described_request(described: Any, prefix: str, request: web.Request) -> HttpRequest:
     if not isinstance(described, dict):
         raise BadRequest("body: must be a JSON object {method, path, headers, query, body}", "body")
     for key in described:
         if key not in _REQUEST_FIELDS:
-            raise BadRequest(f"{key}: unknown field; allowed: trigger, {', '.join(_REQUEST_FIELDS)}", key)
+            raise BadRequest(f"{key}: unknown field; allowed: trigger, {', '.join(_REQUEST_FIELDS)} (or event)", key)
     method = described.get("method", "POST")
     if not isinstance(method, str) or method.upper() not in METHODS:
         raise BadRequest(f"method: must be one of {', '.join(METHODS)}", "method")

@@ -116,21 +116,31 @@ _REQUEST_OPTIONS = {"data": "--data", "method": "--method", "req_path": "--path"
 @click.option("--data", help="Request body (http): JSON text, or @FILE with JSON.")
 @click.option("--method", default="POST", show_default=True, help="HTTP method the function sees (http).")
 @click.option("--path", "req_path", default="/", show_default=True, help="Path below the function's URL (http).")
+@click.option("--event", "event_file", type=click.Path(dir_okay=False),
+              help="Send this event (a JSON file, e.g. from `fnemu event`) as its trigger would.")
 @client_options
 @app_option
 @json_option
 @click.pass_context
 def invoke_command(ctx: click.Context, name: str, trigger: str | None, data: str | None, method: str,
-                   req_path: str, url: str, token: str, app_id: str, as_json: bool) -> None:
+                   req_path: str, event_file: str | None, url: str, token: str, app_id: str, as_json: bool) -> None:
     """Test-invoke NAME with its trigger's event (an HTTP request, the cron schedule's event, an S3
-    put of a sample key in its bucket) and show its response, console output and error. Exits 4
-    when the function answered 4xx, 5 for 5xx.
+    put of a sample key in its bucket), or with an event file, and show its response, console
+    output and error. Exits 4 when the function answered 4xx, 5 for 5xx.
 
     \b
-    Example:
+    Examples:
       fnemu invoke hello --data '{"name": "Ada"}'
       fnemu invoke nightly-report            # a cron function gets the scheduled event
+      fnemu event s3 --key photos/cat.png > s3.json && fnemu invoke thumbnails --event s3.json
     """
+    if event_file is not None:
+        if data is not None or trigger is not None:
+            raise click.BadParameter("an event is sent as it is: leave --data and --trigger out",
+                                     param_hint="--event")
+        with connect(url, token, app_id) as client:
+            show_envelope(client.invoke(name, event=parse_data("@" + event_file, "--event")), as_json)
+        return
     with connect(url, token, app_id) as client:
         trigger = trigger or own_trigger(client.get(name))
         if trigger != "http":

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from ..triggers.signatures import SOURCES
-from .group import app_option, cli, client_options, connect
+from .group import app_option, cli, client_options, connect, json_option
+from .replay import replay
 
 if TYPE_CHECKING:
     import httpx
@@ -75,13 +76,13 @@ def webhook_url_command(name: str, url: str, token: str, app_id: str) -> None:
 @webhook_group.command("replay")
 @click.argument("invocation_id")
 @client_options
-def webhook_replay_command(invocation_id: str, url: str, token: str) -> None:
-    """Re-send the webhook delivery logged as INVOCATION_ID, with a fresh timestamp and signature.
+@json_option
+def webhook_replay_command(invocation_id: str, url: str, token: str, as_json: bool) -> None:
+    """Re-send the webhook delivery logged as INVOCATION_ID, with a fresh timestamp and signature
+    (the same as `fnemu replay`).
 
     \b
     Example:
       fnemu webhook replay 4f9c2a1e-77b0-4d3e-8000-000000000007
     """
-    with connect(url, token) as client:
-        response = client.webhook_replay(invocation_id)
-    _show(response)
+    replay(invocation_id, url, token, as_json)

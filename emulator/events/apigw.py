@@ -13,12 +13,13 @@ import functools
 import binascii
 import time
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
 from .request import HttpRequest, is_text
 
-__all__ = ["MalformedResponse", "event_v1", "event_v2", "request_time", "response_from_result"]
+__all__ = ["MalformedResponse", "event_v1", "event_v2", "request_from_event", "request_time", "response_from_result"]
 
 ACCOUNT_ID = "000000000000"
 HTTP_API_STAGE = "$default"
@@ -175,6 +176,51 @@ def event_v2(req: HttpRequest, *, request_id: str, app_id: str, now: float) -> d
     if body is not None:
         event["body"] = body
     return event
+
+
+def request_from_event(event: dict[str, Any], *, v2: bool, host: str, full_path: str) -> HttpRequest:
+    """An event read back into the request it stands for (`fnemu invoke --event`): method, path,
+    query, headers, body, claims, and a route's resource and path parameters. Handed to the
+    function's style, a `lambda` handler gets the same event again (ids and times aside).
+    The host and the function's own path are those of the emulator and the function it goes to,
+    as its trigger would give them; KeyError, TypeError or ValueError when it is not an event of
+    the shape."""
+    context = event.get("requestContext") or {}
+    headers: list[tuple[str, str]] = []
+    if v2:
+        method, path = context["http"]["method"], event["rawPath"]
+        query = parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True)
+        headers.extend((k, str(v)) for k, v in (event.get("headers") or {}).items())
+        if event.get("cookies"):
+            headers.append(("cookie", "; ".join(event["cookies"])))
+        source_ip = context.get("http", {}).get("sourceIp")
+        claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims")
+        route_key = event.get("routeKey") or "$default"
+        resource = route_key.split(" ", 1)[1] if " " in route_key else None
+    else:
+        method, path = event["httpMethod"], event["path"]
+        multi_query = event.get("multiValueQueryStringParameters") or {
+            k: [v] for k, v in (event.get("queryStringParameters") or {}).items()}
+        query = [(k, str(v)) for k, values in multi_query.items() for v in values]
+        multi_headers = event.get("multiValueHeaders") or {k: [v] for k, v in (event.get("headers") or {}).items()}
+        headers.extend((k, str(v)) for k, values in multi_headers.items() for v in values)
+        source_ip = (context.get("identity") or {}).get("sourceIp")
+        claims = (context.get("authorizer") or {}).get("claims")
+        resource = event.get("resource")
+    raw = event.get("body")
+    body = b"" if raw is None else base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode()
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError("the path must start with /")
+    params = event.get("pathParameters") or None
+    if not isinstance(claims, dict | None) or not isinstance(params, dict | None):
+        raise ValueError("the claims and pathParameters must be objects")
+    return HttpRequest(
+        method=str(method).upper(), path=path,
+        full_path=full_path + ("" if path == "/" else path),
+        query=tuple(query), raw_query=urlencode(query), headers=tuple(headers), body=body,
+        source_ip=str(source_ip or "127.0.0.1"), host=host,
+        resource=resource,
+        path_params=params and {str(k): str(v) for k, v in params.items()}, claims=claims)
 
 
 def response_from_result(value: Any, *, v2: bool) -> Response:

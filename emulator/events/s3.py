@@ -10,8 +10,12 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..clock import iso
+from ..config import S3_ACCESS_KEY_ID
 
-__all__ = ["CreatedObject", "encode_key", "s3_event"]
+__all__ = ["PRINCIPAL_ID", "CreatedObject", "encode_key", "s3_event"]
+
+PRINCIPAL_ID = f"AWS:{S3_ACCESS_KEY_ID}"
+"""Who the fake S3 says created an object: its one access key."""
 
 
 @dataclass(frozen=True, slots=True)

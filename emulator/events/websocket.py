@@ -10,6 +10,7 @@ plays the API, as for REST events: its id is the `apiId` and the stage.
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,6 +32,8 @@ __all__ = [
     "http_reply",
     "lambda_reply",
     "message_event",
+    "new_id",
+    "peer_from_event",
     "socket_request",
 ]
 
@@ -61,6 +64,11 @@ class Peer:
     claims: Mapping[str, Any] | None = None
     """The upgrade's end-user token claims: every POST of the connection carries them, as a
     connection's authorizer context lasts as long as it does."""
+
+
+def new_id() -> str:
+    """API Gateway's id form (16 URL-safe characters): connection, request and message ids."""
+    return base64.urlsafe_b64encode(os.urandom(11)).decode("ascii")
 
 
 def _context(peer: Peer, route: Route, *, request_id: str, now: float) -> dict[str, Any]:
@@ -122,6 +130,22 @@ def disconnect_event(peer: Peer, *, code: int, reason: str, request_id: str, now
     context["disconnectReason"] = reason
     return {"headers": headers, "multiValueHeaders": multi_headers, "requestContext": context,
             "isBase64Encoded": False}
+
+
+def peer_from_event(event: dict[str, Any], *, host: str, full_path: str) -> tuple[Peer, Route, bytes]:
+    """An event read back (`fnemu invoke --event`): its connection, route and frame, for the
+    request every style but `lambda` gets. KeyError or ValueError when it is not one."""
+    context = event["requestContext"]
+    route = context["eventType"].lower()
+    if route not in _ROUTE_KEYS:
+        raise ValueError(f"requestContext.eventType {context['eventType']!r} is not CONNECT, MESSAGE or DISCONNECT")
+    body = event.get("body") or ""
+    data = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
+    identity = context.get("identity") or {}
+    peer = Peer(connection_id=str(context["connectionId"]), app_id=str(context.get("apiId", "")), path="/",
+                full_path=full_path, host=host, source_ip=str(identity.get("sourceIp", "127.0.0.1")),
+                user_agent=identity.get("userAgent"), connected_at=context.get("connectedAt", 0) / 1000)
+    return peer, route, data
 
 
 def socket_request(peer: Peer, route: Route, data: bytes = b"", *, binary: bool = False,

@@ -118,14 +118,12 @@ class TriggerContext:
 @dataclass(frozen=True, slots=True)
 class Admitted:
     """A request a request-fired trigger accepted: invoke the function with it, logged as
-    `trigger` (and, for a webhook, the `source` whose signature matched). `replayable`: keep the
-    request with the log entry, so that it can be re-sent."""
+    `trigger` (and, for a webhook, the `source` whose signature matched)."""
 
     trigger: str
     resource: str | None = None
     path_params: dict[str, str] | None = None
     source: str | None = None
-    replayable: bool = False
     claims: Mapping[str, Any] | None = None
     """An end-user token's verified claims: the function sees them as its platform's authorizer's."""
     summary: str | None = None

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 from ..errors import BadRequest
-from ..events.s3 import CreatedObject, s3_event
+from ..events.s3 import PRINCIPAL_ID, CreatedObject, s3_event
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .fake_s3 import FakeS3
 
@@ -36,7 +36,6 @@ _BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 _MEDIA_RE = re.compile(r"^[a-z0-9!#$&^_.+-]+/(?:[a-z0-9!#$&^_.+-]+|\*)$")
 _KEY_MAX_BYTES = 1024
-_PRINCIPAL_ID = f"AWS:{S3_ACCESS_KEY_ID}"
 SAMPLE_KEY = "fnemu-sample.txt"
 """The key (below the trigger's prefix) of the object a sample event says was put."""
 
@@ -195,7 +194,7 @@ class S3UploadTrigger(Trigger):
 
     def _event(self, obj: CreatedObject, fn: Deployed, now: float, sequencer: str) -> dict[str, Any]:
         return s3_event(obj, event_time=now, sequencer=sequencer, configuration_id=fn.name,
-                        principal_id=_PRINCIPAL_ID)
+                        principal_id=PRINCIPAL_ID)
 
     def _dispatch(self, created: list[CreatedObject]) -> None:
         now = self._context.clock.now()

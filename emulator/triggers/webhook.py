@@ -128,12 +128,12 @@ class WebhookTrigger(Trigger):
         if request.method != "POST":
             raise MethodNotAllowed(f"webhook: deliveries are POST requests, not {request.method}", ["POST"])
         if hook.secret is None:
-            return Admitted("webhook", replayable=True)
+            return Admitted("webhook")
         try:
             source = verify(hook.sources, hook.secret, request.headers, await request.read(), now=time.time())
         except SignatureError as exc:
             raise Unauthorized(f"webhook: {exc}") from None
-        return Admitted("webhook", source=source, replayable=True, summary=f"webhook {source}")
+        return Admitted("webhook", source=source, summary=f"webhook {source}")
 
 
 WEBHOOK = TriggerType("webhook", validate, WebhookTrigger)

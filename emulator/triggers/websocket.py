@@ -14,9 +14,7 @@ reset, shutdown) close with 1001 and without `$disconnect`: the function, or its
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
-import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ from ..events.websocket import (
     http_reply,
     lambda_reply,
     message_event,
+    new_id,
     socket_request,
 )
 from ..urls import websocket_url
@@ -93,11 +92,6 @@ class _Failed:
 
     def frame(self) -> str:
         return error_frame(self.code, self.message, status=self.status, invocation_id=self.invocation_id)
-
-
-def _new_id() -> str:
-    """API Gateway's id form (16 URL-safe characters): connection, request and message ids."""
-    return base64.urlsafe_b64encode(os.urandom(11)).decode("ascii")
 
 
 @dataclass(slots=True)
@@ -201,7 +195,7 @@ class WebSocketTrigger(Trigger):
             raise BadRequest("not a WebSocket upgrade: send GET with Upgrade: websocket, Connection: Upgrade "
                              "and Sec-WebSocket-Key/Version", "Upgrade")
         upgrade = await read_request(request, claims=identity.claims)
-        peer = Peer(connection_id=_new_id(), app_id=fn.app_id, path=upgrade.path, full_path=upgrade.full_path,
+        peer = Peer(connection_id=new_id(), app_id=fn.app_id, path=upgrade.path, full_path=upgrade.full_path,
                     host=upgrade.host, source_ip=upgrade.source_ip, user_agent=upgrade.header("user-agent"),
                     claims=identity.claims,
                     connected_at=self._context.clock.now())
@@ -275,7 +269,7 @@ class WebSocketTrigger(Trigger):
         """One invocation through the one invoke path, and the function's reply. A `lambda`
         result is read as API Gateway reads one."""
         now = self._context.clock.now()
-        request_id = _new_id()
+        request_id = new_id()
         if route == "connect":
             assert upgrade is not None
             event = connect_event(peer, upgrade, request_id=request_id, now=now)

@@ -70,7 +70,7 @@ def test_the_route_list_is_not_empty() -> None:
 @pytest.mark.parametrize("app_id", BAD_APP_IDS)
 @pytest.mark.parametrize(("method", "template"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_bad_app_id_is_400_on_every_route(fnemu: Any, method: str, template: str, app_id: str) -> None:
-    path = template.replace("{app_id}", app_id).replace("{name}", "fn").replace("{rest}", "x")
+    path = template.replace("{app_id}", app_id).replace("{name}", "fn").replace("{rest}", "x").replace("{id}", "x")
     kwargs: dict[str, Any] = {}
     if method in ("POST", "PATCH"):
         kwargs["json"] = {"name": "fn", "code": OK}
