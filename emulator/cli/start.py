@@ -17,6 +17,7 @@ from ..config import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_MB,
     DEFAULT_MAX_LOG_ENTRIES,
+    DEFAULT_MAX_QUEUE,
     DEFAULT_MAX_WORKERS_PER_FUNCTION,
     DEFAULT_PORT,
     Config,
@@ -69,6 +70,8 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
 @click.option("--no-watch", is_flag=True, help="Load the folder once; do not reload on save.")
 @click.option("--max-workers-per-function", default=DEFAULT_MAX_WORKERS_PER_FUNCTION, show_default=True,
               type=click.IntRange(1, 64), help="Warm workers per function under concurrent load.")
+@click.option("--max-queue", default=DEFAULT_MAX_QUEUE, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Requests to one function that may wait for a free worker; past it: 429 with Retry-After.")
 @click.option("--python", "python", default=None, help="Interpreter for Python functions [default: fnemu's].")
 @click.option("--node", "node", default=None, help="Node.js 20+ binary for Node functions [default: node on PATH].")
 @click.option("--log-format", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True,
@@ -80,7 +83,7 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
               help="Port of the fake S3 on 127.0.0.1 (started when a function needs it); 0 picks a free one.")
 def start_command(host: str, port: int, token: str | None, jwt_secret: str | None, app_id: str, max_log_entries: int,
                   max_body_mb: float, functions_dir: Path | None, no_watch: bool,
-                  max_workers_per_function: int, python: str | None, node: str | None,
+                  max_workers_per_function: int, max_queue: int, python: str | None, node: str | None,
                   log_format: str, clock: str, s3_port: int) -> None:
     """Start the emulator.
 
@@ -95,7 +98,7 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
     fields = dict(host=host, port=port, token=token or default_token(), jwt_secret=jwt_secret, app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
-                  max_workers_per_function=max_workers_per_function, clock=clock, s3_port=s3_port)
+                  max_workers_per_function=max_workers_per_function, max_queue=max_queue, clock=clock, s3_port=s3_port)
     if python:
         fields["python"] = python
     if node:

@@ -104,9 +104,10 @@ class Runtime:
     def _pool(self, version: FunctionVersion) -> WorkerPool:
         pool = self._pools.get(version.revision)
         if pool is None:
-            launch = functools.partial(self._launch, launch_spec(version, self._config))
-            pool = WorkerPool(launch, cap=self._config.max_workers_per_function,
-                              idle_seconds=self._config.idle_worker_seconds)
+            spec = launch_spec(version, self._config)
+            pool = WorkerPool(functools.partial(self._launch, spec), cap=self._config.max_workers_per_function,
+                              idle_seconds=self._config.idle_worker_seconds, max_queue=self._config.max_queue,
+                              label=spec.label)
             self._pools[version.revision] = pool
         return pool
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from ..errors import TooManyRequests
 from .worker import Worker, WorkerResult
 
 __all__ = ["WorkerPool"]
+
+_log = logging.getLogger("fnemu.runtime")
+_REFUSAL_REPORT_S = 1.0
+"""Refusals are logged as one line per function per second at most, with their count: a flood
+must not turn into a flood of log lines."""
 
 Launcher = Callable[[], Coroutine[Any, Any, Worker]]
 
@@ -21,14 +28,21 @@ class WorkerPool:
     A retired pool (its revision was replaced) starts nothing new: its busy workers finish
     their calls, serve callers that were already waiting, then stop; `drained` runs once the
     last of them is gone (the version's code may be removed then).
+
+    At most `max_queue` callers wait; the next one is refused with TooManyRequests (429) before
+    any code runs, and the refusals are logged (a count per second) under `label`.
     """
 
-    __slots__ = ("_cap", "_count", "_drained", "_idle", "_idle_seconds", "_launch", "_loop", "_reaper",
-                 "_retired", "_waiters")
+    __slots__ = ("_cap", "_count", "_drained", "_idle", "_idle_seconds", "_label", "_launch", "_loop",
+                 "_max_queue", "_reaper", "_refused", "_retired", "_waiters")
 
-    def __init__(self, launch: Launcher, *, cap: int, idle_seconds: float) -> None:
+    def __init__(self, launch: Launcher, *, cap: int, idle_seconds: float, max_queue: int, label: str) -> None:
         self._launch = launch
         self._cap = cap
+        self._max_queue = max_queue
+        self._label = label
+        self._refused = 0
+        """Refusals not yet logged."""
         self._idle_seconds = idle_seconds
         self._idle: list[Worker] = []
         self._waiters: deque[asyncio.Future[Worker]] = deque()
@@ -94,6 +108,8 @@ class WorkerPool:
                 self._wake_one()
                 self._settle()
                 raise
+        if len(self._waiters) >= self._max_queue:
+            self._refuse()
         fut: asyncio.Future[Worker] = self._loop.create_future()
         self._waiters.append(fut)
         try:
@@ -107,6 +123,18 @@ class WorkerPool:
                 except ValueError:
                     pass
             raise
+
+    def _refuse(self) -> None:
+        if not self._refused:
+            self._loop.call_later(_REFUSAL_REPORT_S, self._report_refusals)
+        self._refused += 1
+        raise TooManyRequests(f"{self._max_queue} requests are already waiting for a worker of this function "
+                              f"({self._cap} busy); try again shortly (fnemu start --max-queue raises the bound)")
+
+    def _report_refusals(self) -> None:
+        _log.warning("%s: refused %d request%s with 429: %d already waiting for %d busy workers (--max-queue)",
+                     self._label, self._refused, "" if self._refused == 1 else "s", len(self._waiters), self._cap)
+        self._refused = 0
 
     def _release(self, worker: Worker) -> None:
         if not worker.alive:

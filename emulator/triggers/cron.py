@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from ..clock import iso
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, NotFound, TooManyRequests
 from ..events.scheduled import scheduled_event
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .schedule import Schedule, ScheduleError, parse_schedule, parse_timezone
@@ -185,8 +185,7 @@ class CronTrigger(Trigger):
                 if self._busy(fn, scheduled):
                     fires.append(Fire(fn.name, scheduled, None))
                 else:
-                    inv = await self._run(fn, scheduled)
-                    fires.append(Fire(fn.name, scheduled, inv.status))
+                    fires.append(Fire(fn.name, scheduled, await self._scheduled_run(fn, scheduled)))
         finally:
             self._clock.set(end)
             self._clock.release()
@@ -213,7 +212,7 @@ class CronTrigger(Trigger):
             if armed.due <= now:  # ticks missed while the machine slept fire once
                 armed.rearm(now)
             if not self._busy(fn, scheduled):
-                task = asyncio.create_task(self._run(fn, scheduled))
+                task = asyncio.create_task(self._scheduled_run(fn, scheduled))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         self._arm()
@@ -225,6 +224,15 @@ class CronTrigger(Trigger):
         _log.warning("cron %s/%s: skipped the run scheduled for %s: the previous run is still going",
                      fn.app_id, fn.name, iso(scheduled))
         return True
+
+    async def _scheduled_run(self, fn: Deployed, scheduled: float) -> int:
+        """A run the schedule makes: its status; 429 when the function's queue is full (the
+        runtime logs the refusal) rather than an error nobody awaits."""
+        try:
+            inv = await self._run(fn, scheduled)
+        except TooManyRequests as exc:
+            return exc.status
+        return int(inv.status)
 
     async def _run(self, fn: Deployed, scheduled: float) -> Any:
         key = (fn.app_id, fn.name)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
-from ..errors import BadRequest
+from ..errors import BadRequest, TooManyRequests
 from ..events.s3 import CreatedObject, s3_event
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .fake_s3 import FakeS3
@@ -189,8 +189,11 @@ class S3UploadTrigger(Trigger):
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.error("s3_upload: an invocation failed to run", exc_info=task.exception())
+        exc = None if task.cancelled() else task.exception()
+        if isinstance(exc, TooManyRequests):
+            return  # the runtime logs refusals
+        if exc is not None:
+            _log.error("s3_upload: an invocation failed to run", exc_info=exc)
 
 
 S3_UPLOAD = TriggerType("s3_upload", validate, S3UploadTrigger)
