@@ -16,13 +16,16 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 from ..errors import BadRequest, TooManyRequests
 from ..events.s3 import CreatedObject, s3_event
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .fake_s3 import FakeS3
+
+if TYPE_CHECKING:
+    from ..registry.spec import FunctionSpec
 
 __all__ = ["S3_UPLOAD", "S3UploadTrigger", "validate"]
 
@@ -143,6 +146,11 @@ class S3UploadTrigger(Trigger):
         return {"endpoint_url": self.endpoint_url, "region": self._context.config.region,
                 "access_key_id": S3_ACCESS_KEY_ID, "secret_access_key": S3_SECRET_ACCESS_KEY}
 
+    async def prepare(self, spec: FunctionSpec) -> None:
+        """moto's import takes about a second: in a thread, never on the loop."""
+        if spec.trigger("s3_upload") is not None and not self._s3.running:
+            await asyncio.to_thread(self._s3.start)
+
     def attach(self, fn: Deployed) -> None:
         trigger = fn.current.spec.trigger("s3_upload")
         if trigger is None:
@@ -152,7 +160,7 @@ class S3UploadTrigger(Trigger):
         watch = _Watch(fn, config["bucket"], config["prefix"], tuple(config["contentTypes"]))
         self._watches[(fn.app_id, fn.name)] = watch
         self._loop = asyncio.get_running_loop()
-        self._s3.start()
+        self._s3.start()  # started by `prepare` already: returns at once
         self._s3.create_bucket(watch.bucket, self._context.config.region)
 
     def detach(self, fn: Deployed) -> None:
