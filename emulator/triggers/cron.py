@@ -175,7 +175,7 @@ class CronTrigger(Trigger):
         self._arm()
         fires: list[Fire] = []
         try:
-            while self._armed:
+            while self._armed and self._started:  # a stop ends an advance after its current run
                 armed = min(self._armed.values(), key=_Armed.order)
                 if armed.due > end:
                     break

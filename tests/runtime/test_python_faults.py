@@ -67,7 +67,7 @@ def test_busy_loop_past_the_timeout_is_504_and_the_worker_is_killed(fnemu: Any) 
     entry = fnemu.logs("spin", limit=1)[0]
     assert entry["error"] == "timed out after 400 ms"
     assert entry["memory_mb"] > 0
-    assert gone(pid)
+    wait_until(lambda: gone(pid), message="the timed-out worker to die")
     assert fnemu.call("spin").status_code == 200
 
 
