@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HONO := fixtures/node/hono
 NODE_STAMP := $(HONO)/node_modules/.installed
 
-.PHONY: run test fuzz bench clean
+.PHONY: run test fuzz soak bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP) $(NODE_STAMP)
 # (`make test` runs a short one)
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run --count 400 --max-time 600 --workers 2
+
+# the load mix round after round for SOAK_MINUTES (default 5), printing server and worker memory
+soak: $(STAMP)
+	$(BIN)/python -m tests.reliability.soak
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -45,7 +45,7 @@ def start_server(folder: Path, *args: str, watch: bool = False) -> ServerProcess
                                 stdout=subprocess.PIPE, stderr=err, text=True, cwd=folder, env=env)
     assert proc.stdout is not None
     first = proc.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", first)
+    match = re.search(r"http://(?:\[[0-9a-f:]+\]|[\w.]+):\d+", first)
     if not match:
         proc.kill()
         raise AssertionError(f"first line has no URL: {first!r}; stderr: {stderr.read_text()}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import sys
@@ -106,6 +107,10 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
         fields["node"] = node
     config = Config(**fields)  # type: ignore[arg-type]
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if not _is_loopback(host):
+        logging.getLogger("fnemu.server").warning(
+            "warning: listening on %s, beyond this machine: anyone who can reach it and knows the developer "
+            "token can deploy and run code (the default token is public)", host)
     from ..server import run  # here, so client commands do not pay for importing the server
 
     try:
@@ -117,6 +122,15 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve beyond loopback
 
 
 def _run(coro: object) -> None:
