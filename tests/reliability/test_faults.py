@@ -78,3 +78,18 @@ def test_a_clock_jump_of_a_year_fires_each_day_once_and_the_next_call_is_green(f
     assert len(fired) == 366 and {f["status_code"] for f in fired} == {200}
     assert len({f["scheduledTime"] for f in fired}) == 366
     assert fnemu.call("daily").status_code == 200
+
+
+def test_a_vanished_functions_folder_removes_its_functions_and_the_api_keeps_serving(
+        make_emulator: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    (folder / "hello.py").write_text("def handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n")
+    emu = make_emulator(functions_dir=folder)
+    assert emu.call("hello").status_code == 200
+    emu.deploy("api", "def handler(event, context):\n    return {'statusCode': 200, 'body': 'api'}\n")
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    wait_until(lambda: emu.call("hello").status_code == 404, message="the folder's function to go")
+    assert emu.call("api").status_code == 200
