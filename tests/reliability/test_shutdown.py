@@ -10,7 +10,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from emulator.config import DEFAULT_TOKEN
 from tests.helpers import fixture_code, wait_until
 from tests.process import ServerProcess, start_server
 from tests.runtime.procs import descendants, gone
+
+from .conftest import Figures
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 BUSY = ("import os, pathlib, time\n"
@@ -126,7 +128,7 @@ def busy(tmp_path: Path) -> Iterator[Busy]:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_busy_emulator_stops_within_two_seconds_and_leaves_no_process(
-        busy: Busy, sig: signal.Signals, record_property: Callable[[str, object], None]) -> None:
+        busy: Busy, sig: signal.Signals, figures: Figures) -> None:
     proc = busy.server.proc
     started = descendants(proc.pid)
     workers = {int((busy.marks / name).read_text()) for name in WORKERS}
@@ -135,7 +137,7 @@ def test_a_busy_emulator_stops_within_two_seconds_and_leaves_no_process(
     proc.send_signal(sig)
     assert proc.wait(timeout=30) == 0
     took = time.monotonic() - began
-    record_property("stop_seconds", round(took, 3))
+    figures(stop_seconds=round(took, 3))
     assert took < STOP_WITHIN_S, f"the stop took {took:.2f} s"
     wait_until(lambda: all(gone(pid) for pid in started), timeout=5, message="every process it started to end")
     assert "Traceback" not in busy.server.stderr_text()
