@@ -1,5 +1,5 @@
 """Figures the reliability tests measure: kept with each test's report (so they cross from xdist
-workers) and printed in the terminal summary, with or without `-s`."""
+workers); tests/conftest.py prints them in the terminal summary, with or without `-s`."""
 
 from __future__ import annotations
 
@@ -17,13 +17,3 @@ def figures(request: pytest.FixtureRequest) -> Figures:
     def keep(**values: Any) -> None:
         request.node.user_properties.append(("figures", values))
     return keep
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    lines = [f"{report.nodeid}: {value}" for reports in terminalreporter.stats.values() for report in reports
-             if getattr(report, "when", None) == "call"
-             for name, value in getattr(report, "user_properties", ()) if name == "figures"]
-    if lines:
-        terminalreporter.section("reliability figures")
-        for line in lines:
-            terminalreporter.write_line(line)
