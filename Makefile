@@ -11,7 +11,7 @@ NODE_STAMP := $(HONO)/node_modules/.installed
 SETUP_LOCK := .setup.lock
 LOCKED := flock -n $(SETUP_LOCK) true || echo "waiting for another make to finish the set-up..."; flock $(SETUP_LOCK)
 
-.PHONY: run setup test fuzz bench clean
+.PHONY: run setup test fuzz soak bench clean
 
 # A venv holds absolute paths, so it is built in place, never moved: without a stamp (a first
 # set-up, or one that was interrupted) it is made afresh; a newer pyproject.toml reinstalls into it.
@@ -48,6 +48,10 @@ test: $(STAMP) $(NODE_STAMP)
 # (`make test` runs a short one)
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run --count 400 --max-time 600 --workers 2
+
+# the load mix round after round for SOAK_MINUTES (default 5), printing server and worker memory
+soak: $(STAMP)
+	$(BIN)/python -m tests.reliability.soak
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -28,7 +28,6 @@ from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.base import TriggerContext
 from .triggers.running import Triggers
-from .triggers.websocket import WEBSOCKET
 
 __all__ = ["build_app"]
 
@@ -72,9 +71,10 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     log_stream.setup(app)
 
     async def stop_workers(app: web.Application) -> None:
-        """Before aiohttp waits for in-flight requests: an open WebSocket or a hung worker must not
-        hold up a stop."""
-        await triggers[WEBSOCKET].close()
+        """Before aiohttp waits for in-flight requests: an open WebSocket, a clock advance, an S3
+        event or a busy worker must not hold up a stop. The triggers stop firing first, then every
+        worker is killed (each call in flight answers 502 at once)."""
+        await triggers.close()
         runtime.close()
 
     app.on_shutdown.append(stop_workers)

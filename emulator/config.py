@@ -17,6 +17,7 @@ DEFAULT_MAX_LOG_ENTRIES = 1000
 DEFAULT_MAX_BODY_MB = 6.0
 DEFAULT_CONSOLE_CAP_BYTES = 1024 * 1024
 DEFAULT_MAX_WORKERS_PER_FUNCTION = 4
+DEFAULT_MAX_QUEUE = 256
 DEFAULT_IDLE_WORKER_SECONDS = 300.0
 DEFAULT_REGION = "us-east-1"
 DEFAULT_WEBSOCKET_HEARTBEAT_S = 30.0
@@ -42,6 +43,9 @@ class Config:
     max_body_bytes: int = int(DEFAULT_MAX_BODY_MB * 1024 * 1024)
     console_cap_bytes: int = DEFAULT_CONSOLE_CAP_BYTES
     max_workers_per_function: int = DEFAULT_MAX_WORKERS_PER_FUNCTION
+    max_queue: int = DEFAULT_MAX_QUEUE
+    """Callers of one function that may wait for a free worker (all `max_workers_per_function`
+    busy); past it a caller gets 429 at once rather than piling up."""
     idle_worker_seconds: float = DEFAULT_IDLE_WORKER_SECONDS
     python: str = field(default_factory=lambda: sys.executable)
     node: str = "node"

@@ -4,7 +4,8 @@
     ├── ApiError(status, code, message, field=None)   rendered only by api/middleware.py
     │   ├── BadRequest 400 ── DeployError (code does not load: runtime message + line)
     │   ├── Unauthorized 401 · Forbidden 403 · NotFound 404
-    │   └── MethodNotAllowed 405 · Conflict 409 · Gone 410 · PayloadTooLarge 413
+    │   ├── MethodNotAllowed 405 · Conflict 409 · Gone 410 · PayloadTooLarge 413
+    │   └── TooManyRequests 429 (a function's queue of callers waiting for a worker is full)
     └── WorkerError(message, console, memory_kb)       raised in runtime/, turned into a result by invoke.py
         └── WorkerTimeout (→504) · WorkerOutOfMemory (→500) · WorkerCrashed (→502) · LoadError (→500)
 
@@ -29,6 +30,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
+    "TooManyRequests",
     "Unauthorized",
     "WorkerCrashed",
     "WorkerError",
@@ -123,6 +125,20 @@ class Gone(ApiError):
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(ApiError):
+    """Raised before any code runs: the caller may try again after `retry_after` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class WorkerError(FnemuError):

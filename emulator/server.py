@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import signal
 import sys
 from typing import Any, TextIO
@@ -14,10 +16,14 @@ from .api.middleware import protocol_error
 from .app import build_app
 from .config import Config
 from .folder.load import Report
-from .keys import INVOKER
+from .keys import INVOKER, RUNTIME
 from .terminal import Level, Terminal
 
 __all__ = ["Server", "run"]
+
+_log = logging.getLogger("fnemu.server")
+_FORCED_EXIT = 130
+"""The exit status of a stop forced by a second signal (as a shell reports an interrupt)."""
 
 
 class _Handler(RequestHandler):
@@ -88,8 +94,19 @@ async def run(config: Config, *, log_format: str = "pretty", level: Level = "nor
     server = Server(config, terminal.report)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        """The first signal stops gracefully (within 2 s); a second one while that runs forces."""
+        if not stop.is_set():
+            _log.info("stopping (press Ctrl-C again to force)")
+            stop.set()
+            return
+        _log.warning("forced to stop")
+        server.app[RUNTIME].close()  # every worker's process group gets SIGKILL, without waiting
+        os._exit(_FORCED_EXIT)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     await terminal.open()
     url = await server.start()
     terminal.ready(url, server)

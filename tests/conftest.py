@@ -30,3 +30,15 @@ def make_emulator() -> Iterator[Callable[..., Emulator]]:
     for thread, emulator in started:
         emulator.close()
         thread.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Figures tests kept (tests/reliability/conftest.py `figures`), in a section of the summary.
+    Here, not beside the fixture: under xdist only the root conftest runs in the controller."""
+    lines = [f"{report.nodeid}: {value}" for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", None) == "call"
+             for name, value in getattr(report, "user_properties", ()) if name == "figures"]
+    if lines:
+        terminalreporter.section("reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)

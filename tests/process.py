@@ -31,19 +31,21 @@ class ServerProcess:
         return self.stderr.read_text(errors="replace")
 
 
-def start_server(folder: Path, *args: str) -> ServerProcess:
-    """Start in `folder` (an empty cwd: no functions folder) with TMPDIR `folder/tmp`."""
+def start_server(folder: Path, *args: str, watch: bool = False) -> ServerProcess:
+    """Start in `folder` (an empty cwd: no functions folder) with TMPDIR `folder/tmp`; `watch`:
+    reload a `--functions-dir` on save."""
     tmp = folder / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     stderr = folder / "stderr.txt"
     env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
     env.pop("FNEMU_TOKEN", None)
     with stderr.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--no-watch", *args],
+        argv = [sys.executable, "-m", "emulator", "start", "--port", "0", *([] if watch else ["--no-watch"]), *args]
+        proc = subprocess.Popen(argv,
                                 stdout=subprocess.PIPE, stderr=err, text=True, cwd=folder, env=env)
     assert proc.stdout is not None
     first = proc.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", first)
+    match = re.search(r"http://(?:\[[0-9a-f:]+\]|[\w.]+):\d+", first)
     if not match:
         proc.kill()
         raise AssertionError(f"first line has no URL: {first!r}; stderr: {stderr.read_text()}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -19,6 +21,7 @@ from ..config import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY_MB,
     DEFAULT_MAX_LOG_ENTRIES,
+    DEFAULT_MAX_QUEUE,
     DEFAULT_MAX_WORKERS_PER_FUNCTION,
     DEFAULT_PORT,
     Config,
@@ -71,6 +74,8 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
 @click.option("--no-watch", is_flag=True, help="Load the folder once; do not reload on save.")
 @click.option("--max-workers-per-function", default=DEFAULT_MAX_WORKERS_PER_FUNCTION, show_default=True,
               type=click.IntRange(1, 64), help="Warm workers per function under concurrent load.")
+@click.option("--max-queue", default=DEFAULT_MAX_QUEUE, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Requests to one function that may wait for a free worker; past it: 429 with Retry-After.")
 @click.option("--python", "python", default=None, help="Interpreter for Python functions [default: fnemu's].")
 @click.option("--node", "node", default=None, help="Node.js 20+ binary for Node functions [default: node on PATH].")
 @click.option("--log-format", type=click.Choice(["pretty", "json"]), default="pretty", show_default=True,
@@ -84,7 +89,7 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
               help="Port of the fake S3 on 127.0.0.1 (started when a function needs it); 0 picks a free one.")
 def start_command(host: str, port: int, token: str | None, jwt_secret: str | None, app_id: str, max_log_entries: int,
                   max_body_mb: float, functions_dir: Path | None, no_watch: bool,
-                  max_workers_per_function: int, python: str | None, node: str | None,
+                  max_workers_per_function: int, max_queue: int, python: str | None, node: str | None,
                   log_format: str, quiet: bool, verbose: bool, clock: str, s3_port: int) -> None:
     """Start the emulator.
 
@@ -101,19 +106,37 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
     fields: dict[str, Any] = dict(host=host, port=port, token=token or default_token(), jwt_secret=jwt_secret, app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
-                  max_workers_per_function=max_workers_per_function, clock=clock, s3_port=s3_port)
+                  max_workers_per_function=max_workers_per_function, max_queue=max_queue, clock=clock, s3_port=s3_port)
     if python:
         fields["python"] = python
     if node:
         fields["node"] = node
     config = Config(**fields)
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
+    if not _is_loopback(host):
+        logging.getLogger("fnemu.server").warning(
+            "warning: listening on %s, beyond this machine: anyone who can reach it and knows the developer "
+            "token can deploy and run code (the default token is public)", host)
     from ..server import run  # here, so client commands do not pay for importing the server
 
     try:
         _run(run(config, log_format=log_format, level="quiet" if quiet else "verbose" if verbose else "normal"))
     except OSError as exc:
         raise click.ClickException(f"could not listen on {host}:{port}: {exc.strerror or exc}") from None
+    # Stopped cleanly (workers killed, files removed, output flushed below): skip the interpreter's
+    # teardown of every loaded module, over a second once moto is loaded, so a stop stays under 2 s.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve beyond loopback
 
 
 def _run(coro: Coroutine[Any, Any, None]) -> None:

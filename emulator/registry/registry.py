@@ -134,8 +134,11 @@ class VersionHost(Protocol):
 
 
 class RegistryListener(Protocol):
-    """Told of every change (the self-firing triggers): `attached` after a create or update has
-    been accepted, `detached` after a delete."""
+    """Told of every change (the self-firing triggers): `preparing` before a create or update is
+    accepted (start what its triggers need, off the loop), `attached` after, `detached` after a
+    delete."""
+
+    async def preparing(self, spec: FunctionSpec) -> None: ...
 
     def attached(self, fn: Function) -> None: ...
 
@@ -193,6 +196,8 @@ class Registry:
             spec = replace(spec, env=None)
             number = existing.current.number + 1 if existing else 1
             version = await self._new_version(app_id, spec, number, env, files)
+            for listener in self.listeners:
+                await listener.preparing(spec)
             if warm:
                 try:
                     await self._host.prepare(version)

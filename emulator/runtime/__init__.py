@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
 from ..config import Config
-from ..errors import DeployError, LoadError
+from ..errors import DeployError, LoadError, WorkerCrashed
 from ..events.request import HttpRequest
 from ..registry.detect import code_suffix
 from . import requirements
@@ -43,13 +43,14 @@ class Answer:
 
 
 class Runtime:
-    __slots__ = ("_clock", "_config", "_ids", "_pools")
+    __slots__ = ("_clock", "_closed", "_config", "_ids", "_pools")
 
     def __init__(self, config: Config, clock: Clock) -> None:
         self._config = config
         self._clock = clock
         self._pools: dict[int, WorkerPool] = {}
         self._ids = itertools.count(1)
+        self._closed = False
 
     def code_file_name(self, spec: FunctionSpec) -> str:
         """`lambda_function.py`, `main.py`, `index.mjs`...: the style's name for the file."""
@@ -97,16 +98,21 @@ class Runtime:
         return pool.size if pool else 0
 
     def close(self) -> None:
+        """Shutdown: every worker is killed, busy ones too; later calls fail at once."""
+        self._closed = True
         pools, self._pools = self._pools, {}
         for pool in pools.values():
             pool.close()
 
     def _pool(self, version: FunctionVersion) -> WorkerPool:
+        if self._closed:
+            raise WorkerCrashed("fnemu is shutting down")
         pool = self._pools.get(version.revision)
         if pool is None:
-            launch = functools.partial(self._launch, launch_spec(version, self._config))
-            pool = WorkerPool(launch, cap=self._config.max_workers_per_function,
-                              idle_seconds=self._config.idle_worker_seconds)
+            spec = launch_spec(version, self._config)
+            pool = WorkerPool(functools.partial(self._launch, spec), cap=self._config.max_workers_per_function,
+                              idle_seconds=self._config.idle_worker_seconds, max_queue=self._config.max_queue,
+                              label=spec.label)
             self._pools[version.revision] = pool
         return pool
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from ..errors import LoadError, TooManyRequests, WorkerCrashed
 from .worker import Worker, WorkerResult
 
 __all__ = ["WorkerPool"]
+
+_log = logging.getLogger("fnemu.runtime")
+_STOPPING = "the worker was stopped: fnemu is shutting down"
+_REFUSAL_REPORT_S = 1.0
+"""Refusals are logged as one line per function per second at most, with their count: a flood
+must not turn into a flood of log lines."""
 
 Launcher = Callable[[], Coroutine[Any, Any, Worker]]
 
@@ -21,16 +29,26 @@ class WorkerPool:
     A retired pool (its revision was replaced) starts nothing new: its busy workers finish
     their calls, serve callers that were already waiting, then stop; `drained` runs once the
     last of them is gone (the version's code may be removed then).
+
+    At most `max_queue` callers wait; the next one is refused with TooManyRequests (429) before
+    any code runs, and the refusals are logged (a count per second) under `label`.
     """
 
-    __slots__ = ("_cap", "_count", "_drained", "_idle", "_idle_seconds", "_launch", "_loop", "_reaper",
-                 "_retired", "_waiters")
+    __slots__ = ("_busy", "_cap", "_closed", "_count", "_drained", "_idle", "_idle_seconds", "_label", "_launch",
+                 "_loop", "_max_queue", "_reaper", "_refused", "_retired", "_starting", "_waiters")
 
-    def __init__(self, launch: Launcher, *, cap: int, idle_seconds: float) -> None:
+    def __init__(self, launch: Launcher, *, cap: int, idle_seconds: float, max_queue: int, label: str) -> None:
         self._launch = launch
         self._cap = cap
+        self._max_queue = max_queue
+        self._label = label
+        self._refused = 0
+        """Refusals not yet logged."""
         self._idle_seconds = idle_seconds
         self._idle: list[Worker] = []
+        self._busy: set[Worker] = set()
+        self._starting: set[asyncio.Task[Worker]] = set()
+        self._closed = False
         self._waiters: deque[asyncio.Future[Worker]] = deque()
         self._count = 0
         self._retired = False
@@ -47,7 +65,7 @@ class WorkerPool:
         """Start one worker now (deploy checks that the code loads); LoadError if it does not."""
         self._count += 1
         try:
-            worker = await self._launch()
+            worker = await self._start()
         except BaseException:
             self._count -= 1
             self._settle()
@@ -56,9 +74,14 @@ class WorkerPool:
 
     async def call(self, message: dict[str, Any], timeout: float) -> WorkerResult:
         worker = await self._acquire()
+        if self._closed:  # started while the pool closed
+            self._release(worker)
+            raise WorkerCrashed(_STOPPING)
+        self._busy.add(worker)
         try:
             return await worker.call(message, timeout)
         finally:
+            self._busy.discard(worker)
             self._release(worker)
 
     def retire(self, drained: Callable[[], None] | None = None) -> None:
@@ -72,12 +95,18 @@ class WorkerPool:
         self._settle()
 
     def close(self) -> None:
-        """Stop everything now (shutdown); waiters are woken with the error."""
+        """Stop everything now (shutdown): busy workers too (their calls fail with WorkerCrashed,
+        so their callers answer at once); waiters are woken with the same error."""
+        self._closed = True
         self.retire()
+        for worker in list(self._busy):
+            worker.kill(_STOPPING)
+        for task in list(self._starting):
+            task.cancel()  # a worker still loading its code is killed by its spawn
         while self._waiters:
             fut = self._waiters.popleft()
             if not fut.done():
-                fut.cancel()
+                fut.set_exception(WorkerCrashed(_STOPPING))
 
     async def _acquire(self) -> Worker:
         while self._idle:
@@ -88,12 +117,14 @@ class WorkerPool:
         if self._count < self._cap:
             self._count += 1
             try:
-                return await self._launch()
+                return await self._start()
             except BaseException:
                 self._count -= 1
                 self._wake_one()
                 self._settle()
                 raise
+        if len(self._waiters) >= self._max_queue:
+            self._refuse()
         fut: asyncio.Future[Worker] = self._loop.create_future()
         self._waiters.append(fut)
         try:
@@ -107,6 +138,34 @@ class WorkerPool:
                 except ValueError:
                     pass
             raise
+
+    async def _start(self) -> Worker:
+        """Launch a worker as a task `close` can cancel; LoadError if the pool closed meanwhile."""
+        task = self._track(self._loop.create_task(self._launch()))
+        try:
+            return await task
+        except asyncio.CancelledError:
+            me = asyncio.current_task()
+            if self._closed and task.cancelled() and (me is None or not me.cancelling()):
+                raise LoadError("fnemu is shutting down") from None
+            raise
+
+    def _track(self, task: asyncio.Task[Worker]) -> asyncio.Task[Worker]:
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
+        return task
+
+    def _refuse(self) -> None:
+        if not self._refused:
+            self._loop.call_later(_REFUSAL_REPORT_S, self._report_refusals)
+        self._refused += 1
+        raise TooManyRequests(f"{self._max_queue} requests are already waiting for a worker of this function "
+                              f"({self._cap} busy); try again shortly (fnemu start --max-queue raises the bound)")
+
+    def _report_refusals(self) -> None:
+        _log.warning("%s: refused %d request%s with 429: %d already waiting for %d busy workers (--max-queue)",
+                     self._label, self._refused, "" if self._refused == 1 else "s", len(self._waiters), self._cap)
+        self._refused = 0
 
     def _release(self, worker: Worker) -> None:
         if not worker.alive:
@@ -137,7 +196,7 @@ class WorkerPool:
             return
         fut = self._waiters.popleft()
         self._count += 1
-        task = self._loop.create_task(self._launch())
+        task = self._track(self._loop.create_task(self._launch()))
 
         def hand_over(t: asyncio.Task[Worker]) -> None:
             if t.cancelled() or t.exception() is not None:

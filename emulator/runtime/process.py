@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import signal
 import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from ..errors import LoadError
@@ -14,7 +14,6 @@ from .protocol import ENV_FDS
 
 __all__ = ["READ_SIZE", "Process"]
 
-_log = logging.getLogger("fnemu.worker")
 READ_SIZE = 65536
 """Bytes per read from a worker's pipes."""
 
@@ -28,7 +27,7 @@ class Process:
     """The child in its own process group, its stdout and stderr, and a pidfd that says when it
     exits; the parent ends of the frame pipes belong to the caller of `spawn`."""
 
-    __slots__ = ("_loop", "_on_exit", "_on_output", "_pidfd", "_popen", "_streams", "pid")
+    __slots__ = ("_killed", "_loop", "_on_exit", "_on_output", "_pidfd", "_popen", "_streams", "pid")
 
     def __init__(self, popen: subprocess.Popen[bytes]) -> None:
         self._loop = asyncio.get_running_loop()
@@ -40,6 +39,7 @@ class Process:
         self._pidfd = os.pidfd_open(popen.pid)
         self._on_output: OutputSink | None = None
         self._on_exit: ExitSink | None = None
+        self._killed = False
 
     @classmethod
     def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str) -> tuple[Process, int, int]:
@@ -75,21 +75,21 @@ class Process:
 
     @property
     def alive(self) -> bool:
-        return self._popen.returncode is None
+        return self._popen.returncode is None and not self._killed
 
     def kill(self) -> None:
-        """SIGKILL the whole process group (the child may have started children), reap the child
-        and read what it wrote."""
-        if self._popen.returncode is None:
+        """SIGKILL the whole process group (the child may have started children) and read what
+        it wrote. Never waits on the loop: the kernel may take a while to tear a big process down
+        (~200 ms for 1 GB), so a child not gone at once is reaped by a thread of its own."""
+        if self._popen.returncode is None and not self._killed:
+            self._killed = True
             self._kill_group()
-            try:
-                self._popen.wait(timeout=5)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a kernel that ignores SIGKILL
-                _log.warning("worker %s did not die", self.pid)
+            if self._popen.poll() is None:
+                threading.Thread(target=self._popen.wait, name=f"fnemu-reap-{self.pid}", daemon=True).start()
         self._drain()
 
     def close(self) -> None:
-        """Stop watching and close every descriptor; the child must be reaped already."""
+        """Stop watching and close every descriptor; the child is reaped or being reaped."""
         if self._pidfd < 0:
             return
         self._loop.remove_reader(self._pidfd)
@@ -113,13 +113,7 @@ class Process:
         still reserved while it is unreaped), then the owner learns how it ended."""
         self._loop.remove_reader(self._pidfd)
         self._kill_group()
-        try:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self._popen.returncode = os.waitstatus_to_exitcode(status)
-            else:
-                self._popen.wait()
-        except ChildProcessError:
+        if self._popen.poll() is None:  # the pidfd is readable: it has exited, this returns at once
             self._popen.wait()
         self._drain()  # before the owner's verdict: stderr may say why it ended
         assert self._on_exit is not None

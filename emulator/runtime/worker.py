@@ -119,9 +119,13 @@ class Worker:
         return WorkerResult(error=reply.get("message") or "error", traceback=reply.get("traceback"),
                             memory_kb=memory_kb, console=console)
 
-    def kill(self) -> None:
-        """SIGKILL the worker's whole process group and reap it."""
+    def kill(self, reason: str = "the worker was stopped during the invocation") -> None:
+        """SIGKILL the worker's whole process group (reaped once gone); a call still waiting for
+        its reply fails with WorkerCrashed(`reason`)."""
         self._process.kill()
+        fut = self._channel.pending
+        if fut is not None and not fut.done():
+            fut.set_exception(WorkerCrashed(reason))
         self._close()
 
     def _on_output(self, stream: str, data: bytes) -> None:
@@ -168,8 +172,8 @@ class Worker:
                 self._schedule(WATCH_INTERVAL, timeout)
                 return
             exc = memory.out_of_memory(detail, memory_kb=memory.peak_kb())
-        self.kill()
         fut.set_exception(exc)
+        self.kill()
 
     def _close(self) -> None:
         self._process.close()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from ..api.auth import Auth
+    from ..registry.spec import FunctionSpec
 
 __all__ = ["Admitted", "Deployed", "EventInvoker", "Trigger", "TriggerContext",
            "TriggerType", "Validator"]
@@ -136,6 +137,10 @@ class Trigger(Protocol):
 
     type: ClassVar[str]
     """The contract's trigger type, also the module's name (`s3_upload`)."""
+
+    async def prepare(self, spec: FunctionSpec) -> None:
+        """A version with this spec is about to be accepted: start, off the loop, what its trigger
+        of this type needs (the fake S3), so that `attach` never blocks."""
 
     def attach(self, fn: Deployed) -> None:
         """Deployed or updated: (re)arm if the function's current version has this trigger,

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from ..clock import iso
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, NotFound, TooManyRequests
 from ..events.scheduled import scheduled_event
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .schedule import Schedule, ScheduleError, parse_schedule, parse_timezone
@@ -181,7 +181,7 @@ class CronTrigger(Trigger):
         self._arm()
         fires: list[Fire] = []
         try:
-            while self._armed:
+            while self._armed and self._started:  # a stop ends an advance after its current run
                 armed = min(self._armed.values(), key=_Armed.order)
                 if armed.due > end:
                     break
@@ -191,8 +191,7 @@ class CronTrigger(Trigger):
                 if self._busy(fn, scheduled):
                     fires.append(Fire(fn.name, scheduled, None))
                 else:
-                    inv = await self._run(fn, scheduled)
-                    fires.append(Fire(fn.name, scheduled, inv.status))
+                    fires.append(Fire(fn.name, scheduled, await self._scheduled_run(fn, scheduled)))
         finally:
             self._clock.set(end)
             self._clock.release()
@@ -219,7 +218,7 @@ class CronTrigger(Trigger):
             if armed.due <= now:  # ticks missed while the machine slept fire once
                 armed.rearm(now)
             if not self._busy(fn, scheduled):
-                task = asyncio.create_task(self._run(fn, scheduled))
+                task = asyncio.create_task(self._scheduled_run(fn, scheduled))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         self._arm()
@@ -238,6 +237,15 @@ class CronTrigger(Trigger):
 
     def _event(self, fn: Deployed, scheduled: float) -> dict[str, Any]:
         return scheduled_event(app_id=fn.app_id, name=fn.name, scheduled=scheduled, region=self._context.config.region)
+
+    async def _scheduled_run(self, fn: Deployed, scheduled: float) -> int:
+        """A run the schedule makes: its status; 429 when the function's queue is full (the
+        runtime logs the refusal) rather than an error nobody awaits."""
+        try:
+            inv = await self._run(fn, scheduled)
+        except TooManyRequests as exc:
+            return exc.status
+        return int(inv.status)
 
     async def _run(self, fn: Deployed, scheduled: float) -> Any:
         key = (fn.app_id, fn.name)

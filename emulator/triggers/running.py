@@ -16,6 +16,8 @@ from .base import Admitted, Deployed, Trigger, TriggerContext, TriggerType
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from ..registry.spec import FunctionSpec
+
 __all__ = ["Triggers"]
 
 T = TypeVar("T", bound=Trigger)
@@ -33,6 +35,10 @@ class Triggers:
     def __getitem__(self, kind: TriggerType[T]) -> T:
         # each entry was made by its own type's `make`, so the name fixes the class
         return cast(T, self._running[kind.name])
+
+    async def preparing(self, spec: FunctionSpec) -> None:
+        for trigger in self._running.values():
+            await trigger.prepare(spec)
 
     def attached(self, fn: Deployed) -> None:
         for trigger in self._running.values():

@@ -19,13 +19,16 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
-from ..errors import BadRequest
+from ..errors import BadRequest, TooManyRequests
 from ..events.s3 import PRINCIPAL_ID, CreatedObject, s3_event
 from .base import Deployed, Trigger, TriggerContext, TriggerType
 from .fake_s3 import FakeS3
+
+if TYPE_CHECKING:
+    from ..registry.spec import FunctionSpec
 
 __all__ = ["S3_UPLOAD", "S3UploadTrigger", "validate"]
 
@@ -147,6 +150,11 @@ class S3UploadTrigger(Trigger):
         return {"endpoint_url": self.endpoint_url, "region": self._context.config.region,
                 "access_key_id": S3_ACCESS_KEY_ID, "secret_access_key": S3_SECRET_ACCESS_KEY}
 
+    async def prepare(self, spec: FunctionSpec) -> None:
+        """moto's import takes about a second: in a thread, never on the loop."""
+        if spec.trigger("s3_upload") is not None and not self._s3.running:
+            await asyncio.to_thread(self._s3.start)
+
     def attach(self, fn: Deployed) -> None:
         trigger = fn.current.spec.trigger("s3_upload")
         if trigger is None:
@@ -156,7 +164,7 @@ class S3UploadTrigger(Trigger):
         watch = _Watch(fn, config["bucket"], config["prefix"], tuple(config["contentTypes"]))
         self._watches[(fn.app_id, fn.name)] = watch
         self._loop = asyncio.get_running_loop()
-        self._s3.start()
+        self._s3.start()  # started by `prepare` already: returns at once
         self._s3.create_bucket(watch.bucket, self._context.config.region)
 
     def detach(self, fn: Deployed) -> None:
@@ -209,8 +217,11 @@ class S3UploadTrigger(Trigger):
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.error("s3_upload: an invocation failed to run", exc_info=task.exception())
+        exc = None if task.cancelled() else task.exception()
+        if isinstance(exc, TooManyRequests):
+            return  # the runtime logs refusals
+        if exc is not None:
+            _log.error("s3_upload: an invocation failed to run", exc_info=exc)
 
 
 S3_UPLOAD = TriggerType("s3_upload", validate, S3UploadTrigger)

@@ -52,6 +52,8 @@ _IN_FLIGHT = 64
 not read until one is done (TCP pushes back on the client)."""
 _CLOSE_WAIT_S = 2.0
 """How long a close waits for the client's own close frame."""
+_SHUTDOWN_WAIT_S = 0.5
+"""The same, when fnemu stops (it must stop within 2 s)."""
 _NORMAL, _GOING_AWAY, _ABNORMAL = 1000, 1001, 1006
 """Close codes (RFC 6455 §7.4.1)."""
 _GONE_KEPT = 10_000
@@ -142,8 +144,13 @@ class WebSocketTrigger(Trigger):
         await self.close()
 
     async def close(self) -> None:
-        """Every open socket closed at once (1001), so a stop never waits for clients."""
-        await asyncio.gather(*(self._shut(conn, "server going away") for conn in list(self._open.values())))
+        """Every open socket closed at once (1001); a client that has not answered the close
+        within _SHUTDOWN_WAIT_S is cut off, so a stop never waits for clients."""
+        shuts = asyncio.gather(*(self._shut(conn, "server going away") for conn in list(self._open.values())))
+        try:
+            await asyncio.wait_for(shuts, _SHUTDOWN_WAIT_S)
+        except TimeoutError:
+            pass  # each close was cancelled: aiohttp drops its connection
 
     async def _shut(self, conn: _Connection, reason: str) -> None:
         conn.quiet = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 
@@ -34,3 +35,12 @@ def descendants(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+async def until_gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait (letting the event loop run: it reaps killed workers) until the process has exited."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not gone(pid):
+        assert loop.time() < deadline, f"process {pid} still running after {timeout} s"
+        await asyncio.sleep(0.01)

@@ -178,7 +178,7 @@ def test_a_leak_that_never_awaits_is_stopped_at_the_memory_limit(fnemu, do):
     entry = fnemu.logs("hog")[0]
     assert entry["error"].startswith("memory limit exceeded (128 MB): ")
     assert entry["duration_ms"] < 60_000
-    assert gone(pid)
+    wait_until(lambda: gone(pid), message="the worker to die")
     assert fnemu.call("hog").status_code == 200
 
 

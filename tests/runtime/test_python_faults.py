@@ -30,7 +30,7 @@ def test_past_the_memory_limit_is_500_and_a_fresh_worker(fnemu: Any) -> None:
     entry = fnemu.logs("mem", limit=1)[0]
     assert entry["status_code"] == 500
     assert entry["error"].startswith("memory limit exceeded (64 MB): MemoryError")
-    assert gone(pid)
+    wait_until(lambda: gone(pid), message="the worker to die")
     assert fnemu.call("mem").json()["pid"] != pid
 
 
@@ -67,7 +67,7 @@ def test_busy_loop_past_the_timeout_is_504_and_the_worker_is_killed(fnemu: Any) 
     entry = fnemu.logs("spin", limit=1)[0]
     assert entry["error"] == "timed out after 400 ms"
     assert entry["memory_mb"] > 0
-    assert gone(pid)
+    wait_until(lambda: gone(pid), message="the timed-out worker to die")
     assert fnemu.call("spin").status_code == 200
 
 

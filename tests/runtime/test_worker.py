@@ -8,7 +8,7 @@ import pytest
 
 from emulator.errors import WorkerCrashed, WorkerOutOfMemory, WorkerTimeout
 
-from .procs import gone
+from .procs import until_gone
 from .workers import Spawn, invoke
 
 
@@ -35,7 +35,7 @@ async def test_a_cancelled_call_stops_the_worker(spawn: Spawn) -> None:
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(worker.call(invoke(1, 0.5), 10), 0.1)
     assert not worker.alive
-    assert gone(worker.pid)
+    await until_gone(worker.pid)
 
 
 async def test_an_out_of_memory_worker_is_never_handed_on(spawn: Spawn) -> None:
@@ -73,7 +73,7 @@ async def test_node_rss_past_the_limit_is_stopped_mid_call(spawn: Spawn) -> None
     with pytest.raises(WorkerOutOfMemory, match=r"memory limit exceeded \(64 MB\): the function used") as caught:
         await worker.call(invoke(1), 60)
     assert caught.value.memory_kb > 64 << 10
-    assert gone(worker.pid)
+    await until_gone(worker.pid)
 
 
 
@@ -89,7 +89,7 @@ async def test_a_timed_out_call_carries_its_console_and_peak_memory(spawn: Spawn
     assert [(level, text) for level, text, _ in caught.value.console] == [
         ("log", "before the wait"), ("error", "raw, no newline")]
     assert caught.value.memory_kb > 40 << 10
-    assert gone(worker.pid)
+    await until_gone(worker.pid)
 
 
 async def test_a_crashed_call_carries_its_console(spawn: Spawn) -> None:
