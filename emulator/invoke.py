@@ -18,7 +18,7 @@ from .events.request import HttpRequest
 from .events.trigger import trigger_request
 from .logstore import KEPT_BODY_BYTES, LogEntry
 from .registry.registry import Function
-from .runtime import Runtime
+from .runtime import Runtime, Trace
 from .urls import function_path
 
 __all__ = ["Invocation", "Invoker"]
@@ -82,10 +82,11 @@ class Invoker:
         request_id = f"{self._prefix}-{n:012x}"
         now = self._clock.now()
         started = time.perf_counter()
+        trace = Trace()
         inv = Invocation(request_id, 200, [], b"", 0.0, 0.0)
         try:
             answer = await self._runtime.call(version, request, event=event, request_id=request_id, now=now,
-                                              timeout=spec.timeout_ms / 1000)
+                                              timeout=spec.timeout_ms / 1000, trace=trace)
         except LoadError as exc:
             inv.status, inv.failure = exc.status, exc.failure
             inv.error = f"the function's code did not load: {exc.message}"
@@ -108,7 +109,8 @@ class Invoker:
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
-                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool))
+                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool,
+                               trace.spans))
         return inv
 
 

@@ -41,6 +41,8 @@ class LogEntry:
     """The request, when its body was at most KEPT_BODY_BYTES."""
     tool: dict[str, Any] | None = None
     """An agent tool call's `{caller, input, approval_id?}`."""
+    trace: list[tuple[str, float, float]] = field(default_factory=list)
+    """The invocation's phases as (name, start ms, duration ms), measured by the runtime."""
 
     @property
     def failed(self) -> bool:
@@ -63,6 +65,7 @@ class LogEntry:
             "memory_mb": self.memory_mb,
             "error": self.error,
             "consoleLogs": self.format_console(self.console),
+            "trace": [{"name": n, "start_ms": s, "duration_ms": d} for n, s, d in self.trace],
         }
         if self.source is not None:
             out["source"] = self.source

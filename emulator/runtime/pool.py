@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from .trace import Trace
 from .worker import Worker, WorkerResult
 
 __all__ = ["WorkerPool"]
@@ -54,10 +55,11 @@ class WorkerPool:
             raise
         self._release(worker)
 
-    async def call(self, message: dict[str, Any], timeout: float) -> WorkerResult:
-        worker = await self._acquire()
+    async def call(self, message: dict[str, Any], timeout: float, trace: Trace) -> WorkerResult:
+        worker = await self._acquire(trace)
         try:
-            return await worker.call(message, timeout)
+            with trace.span("handler"):
+                return await worker.call(message, timeout)
         finally:
             self._release(worker)
 
@@ -79,7 +81,9 @@ class WorkerPool:
             if not fut.done():
                 fut.cancel()
 
-    async def _acquire(self) -> Worker:
+    async def _acquire(self, trace: Trace) -> Worker:
+        """An idle worker, a new one (its start is the trace's worker_start), or the next one freed
+        (the wait is the trace's queued phase)."""
         while self._idle:
             worker = self._idle.pop()
             if worker.alive:
@@ -88,7 +92,8 @@ class WorkerPool:
         if self._count < self._cap:
             self._count += 1
             try:
-                return await self._launch()
+                with trace.span("worker_start"):
+                    return await self._launch()
             except BaseException:
                 self._count -= 1
                 self._wake_one()
@@ -97,7 +102,8 @@ class WorkerPool:
         fut: asyncio.Future[Worker] = self._loop.create_future()
         self._waiters.append(fut)
         try:
-            return await fut
+            with trace.span("queued"):
+                return await fut
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled():
                 self._release(fut.result())
