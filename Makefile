@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HONO := fixtures/node/hono
 NODE_STAMP := $(HONO)/node_modules/.installed
 
-.PHONY: run test fuzz bench clean
+.PHONY: run test fuzz bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,17 @@ $(NODE_STAMP): $(HONO)/package-lock.json
 	cd $(HONO) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# Debian's Chromium for the UI's browser tests (Playwright drives it; none of Playwright's own
+# browsers is downloaded). Skipped when present; where it cannot be installed the tests skip.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "no chromium could be installed: the browser tests will skip"
+
 run: $(STAMP)
 	$(BIN)/fnemu start --functions-dir sample_functions
 
 # mypy --strict over emulator/ (the bootstraps run in the function's own interpreter: excepted)
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n 2 tests
 

@@ -1,0 +1,98 @@
+"""`/_emu/s3/buckets/...`: the fake S3's buckets and objects over plain JSON and bytes, for the UI
+(a browser cannot sign S3 requests). Each call is one plain S3 request to the fake S3, so an upload
+here fires s3_upload triggers exactly as one from any S3 client."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+from xml.etree import ElementTree
+
+import httpx
+from aiohttp import web
+
+from ..errors import ApiError, BadRequest, Conflict, NotFound
+from ..keys import AUTH, TRIGGERS
+from ..triggers.s3_upload import S3_UPLOAD
+from .body import json_response
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+async def _s3(request: web.Request, method: str, path: str, *, content: bytes | None = None,
+              headers: dict[str, str] | None = None, params: dict[str, str] | None = None) -> httpx.Response:
+    """One request to the fake S3 (started if it is not running); its errors as the API's."""
+    request.app[AUTH].require_developer(request.headers.get("Authorization"))
+    info = await request.app[TRIGGERS][S3_UPLOAD].info()
+    async with httpx.AsyncClient(base_url=info["endpoint_url"], timeout=60) as client:
+        answer = await client.request(method, path, content=content, headers=headers, params=params)
+    if answer.status_code >= 400:
+        code = _text(ElementTree.fromstring(answer.content), "Code") if answer.content else ""
+        message = _text(ElementTree.fromstring(answer.content), "Message") if answer.content else ""
+        error: type[ApiError] = {404: NotFound, 409: Conflict}.get(answer.status_code, BadRequest)
+        raise error(f"S3 says {code or answer.status_code}: {message}".rstrip(": "), "bucket")
+    return answer
+
+
+def _text(node: ElementTree.Element, tag: str) -> str:
+    found = node.find(_NS + tag)
+    if found is None:
+        found = node.find(tag)
+    return found.text or "" if found is not None else ""
+
+
+def _object_path(request: web.Request) -> str:
+    return "/" + quote(request.match_info["bucket"], safe="") + "/" + quote(request.match_info["key"], safe="/")
+
+
+@routes.get("/_emu/s3/buckets")
+async def list_buckets(request: web.Request) -> web.Response:
+    root = ElementTree.fromstring((await _s3(request, "GET", "/")).content)
+    buckets = [{"name": _text(b, "Name"), "created": _text(b, "CreationDate")}
+               for b in root.iter(_NS + "Bucket")]
+    return json_response({"buckets": buckets})
+
+
+@routes.put("/_emu/s3/buckets/{bucket}")
+async def create_bucket(request: web.Request) -> web.Response:
+    await _s3(request, "PUT", "/" + quote(request.match_info["bucket"], safe=""))
+    return json_response({"name": request.match_info["bucket"]}, 201)
+
+
+@routes.get("/_emu/s3/buckets/{bucket}")
+async def list_objects(request: web.Request) -> web.Response:
+    """The bucket's objects (the first 1000), by key."""
+    answer = await _s3(request, "GET", "/" + quote(request.match_info["bucket"], safe=""),
+                       params={"list-type": "2"})
+    root = ElementTree.fromstring(answer.content)
+    objects: list[dict[str, Any]] = [{"key": _text(o, "Key"), "size": int(_text(o, "Size") or 0),
+                                      "modified": _text(o, "LastModified")} for o in root.iter(_NS + "Contents")]
+    return json_response({"bucket": request.match_info["bucket"], "objects": objects})
+
+
+@routes.put("/_emu/s3/buckets/{bucket}/objects/{key:.+}")
+async def put_object(request: web.Request) -> web.Response:
+    """Store the request body as the object (with its Content-Type): s3_upload triggers fire."""
+    body = await request.read()
+    content_type = request.headers.get("Content-Type", "application/octet-stream")
+    await _s3(request, "PUT", _object_path(request), content=body, headers={"Content-Type": content_type})
+    return json_response({"bucket": request.match_info["bucket"], "key": request.match_info["key"],
+                          "size": len(body)}, 201)
+
+
+@routes.get("/_emu/s3/buckets/{bucket}/objects/{key:.+}")
+async def get_object(request: web.Request) -> web.Response:
+    answer = await _s3(request, "GET", _object_path(request))
+    name = request.match_info["key"].rsplit("/", 1)[-1]
+    return web.Response(body=answer.content, headers={
+        "Content-Type": answer.headers.get("Content-Type", "application/octet-stream"),
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}"})
+
+
+@routes.delete("/_emu/s3/buckets/{bucket}/objects/{key:.+}")
+async def delete_object(request: web.Request) -> web.Response:
+    await _s3(request, "DELETE", _object_path(request))
+    return web.Response(status=204)
