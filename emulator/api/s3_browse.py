@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 import httpx
 from aiohttp import web
 
+from ..config import S3_ACCESS_KEY_ID
 from ..errors import ApiError, BadRequest, Conflict, NotFound
 from ..keys import AUTH, TRIGGERS
 from ..triggers.s3_upload import S3_UPLOAD
@@ -20,6 +21,10 @@ __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+_CALLER = {"Authorization": f"AWS4-HMAC-SHA256 Credential={S3_ACCESS_KEY_ID}/20260101/us-east-1/s3/aws4_request, "
+                            "SignedHeaders=host, Signature=0"}
+"""Names the fake S3's key: it checks no signature, but it answers an anonymous read of a private
+object with 403."""
 
 
 async def _s3(request: web.Request, method: str, path: str, *, content: bytes | None = None,
@@ -27,11 +32,11 @@ async def _s3(request: web.Request, method: str, path: str, *, content: bytes | 
     """One request to the fake S3 (started if it is not running); its errors as the API's."""
     request.app[AUTH].require_developer(request.headers.get("Authorization"))
     info = await request.app[TRIGGERS][S3_UPLOAD].info()
-    async with httpx.AsyncClient(base_url=info["endpoint_url"], timeout=60) as client:
+    async with httpx.AsyncClient(base_url=info["endpoint_url"], timeout=60, headers=_CALLER) as client:
         answer = await client.request(method, path, content=content, headers=headers, params=params)
     if answer.status_code >= 400:
-        code = _text(ElementTree.fromstring(answer.content), "Code") if answer.content else ""
-        message = _text(ElementTree.fromstring(answer.content), "Message") if answer.content else ""
+        root = ElementTree.fromstring(answer.content) if answer.content else None
+        code, message = ("", "") if root is None else (_text(root, "Code"), _text(root, "Message"))
         error: type[ApiError] = {404: NotFound, 409: Conflict}.get(answer.status_code, BadRequest)
         raise error(f"S3 says {code or answer.status_code}: {message}".rstrip(": "), "bucket")
     return answer

@@ -20,7 +20,8 @@ from .scan import FolderError, FolderFunction, find, names_in, read_function
 __all__ = ["FolderLoader", "Report"]
 
 Report = Callable[[str, str, str], None]
-"""report(kind, function name, message); kind is deployed · updated · deleted · error."""
+"""report(kind, function name, message); kind is deployed · updated · deleted · error · unchanged
+(the files say what already runs)."""
 
 _LOAD_CONCURRENCY = 8
 _WARM_CONCURRENCY = 2
@@ -96,6 +97,7 @@ class FolderLoader:
             return None
         found, spec, files = read
         if not force and self.registry.serves(self.app_id, spec, files):
+            self.report("unchanged", name, "")  # a broken save undone: its error is over
             return None
         try:
             fn, created = await self.registry.deploy(self.app_id, spec, source="folder", files=files, warm=warm)

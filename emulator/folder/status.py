@@ -11,7 +11,8 @@ __all__ = ["FolderStatus"]
 
 
 class FolderStatus:
-    """Wraps the loader's `report`: passes each report on, keeps the open errors, tells listeners."""
+    """Wraps the loader's `report`: passes each report on (but `unchanged`, which only ends an
+    error), keeps the open errors, tells listeners."""
 
     __slots__ = ("_report", "errors", "listeners")
 
@@ -24,8 +25,9 @@ class FolderStatus:
     def report(self, kind: str, name: str, message: str) -> None:
         if kind == "error":
             self.errors[name] = message
-        else:
-            self.errors.pop(name, None)
-        self._report(kind, name, message)
+        elif self.errors.pop(name, None) is None and kind == "unchanged":
+            return  # nothing happened
+        if kind != "unchanged":
+            self._report(kind, name, message)
         for listener in self.listeners:
             listener(kind, name, message)
