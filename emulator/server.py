@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 from aiohttp import web
@@ -81,8 +82,10 @@ class Server:
         await self._runner.cleanup()
 
 
-async def run(config: Config, *, log_format: str = "pretty", out: TextIO = sys.stdout) -> None:
-    """`fnemu start`: serve until SIGINT/SIGTERM; the first stdout line carries the API URL."""
+async def run(config: Config, *, log_format: str = "pretty", out: TextIO = sys.stdout,
+              ready: Callable[[str], Awaitable[None]] | None = None) -> None:
+    """`fnemu start`: serve until SIGINT/SIGTERM; the first stdout line carries the API URL.
+    `ready(url)` runs once it listens (`fnemu demo`'s login link)."""
     terminal = Terminal(out, json_lines=log_format == "json", colour=out.isatty())
     server = Server(config, terminal.report)
     stop = asyncio.Event()
@@ -93,6 +96,8 @@ async def run(config: Config, *, log_format: str = "pretty", out: TextIO = sys.s
     url = await server.start()
     terminal.ready(url, server)
     try:
+        if ready is not None:
+            await ready(url)
         await stop.wait()
     finally:
         await server.stop()

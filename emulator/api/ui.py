@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ..errors import NotFound
 from ..keys import APPROVALS, AUTH, CONFIG, FOLDER, LOGS, REGISTRY
 from ..logstore import LogEntry
 from .body import json_response
@@ -30,7 +31,7 @@ _QUEUE_BOUND = 10_000
 def _asset(name: str) -> web.FileResponse:
     path = UI_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in _TYPES or not path.is_file():
-        raise web.HTTPNotFound(text="no such file of the UI")
+        raise NotFound(f"asset: the UI has no file {name!r}", "asset")
     return web.FileResponse(path, headers={"Content-Type": _TYPES[path.suffix] + "; charset=utf-8",
                                            "Cache-Control": "no-cache"})
 

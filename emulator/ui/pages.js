@@ -111,14 +111,13 @@ function traceView(entry) {
   const total = Math.max(entry.duration_ms, ...entry.trace.map((s) => s.start_ms + s.duration_ms), 0.001);
   const start = Date.parse(entry.timestamp);
   const pct = (v) => `${Math.min(100, (v / total) * 100).toFixed(2)}%`;
-  const spans = entry.trace.map((s) => h("div", { class: "span", role: "listitem", "data-phase": s.name },
-    h("div", { class: "bar", style: `left:${pct(s.start_ms)};width:${pct(s.duration_ms)}` }),
-    h("span", { class: "label", text: `${s.name} · starts ${ms(s.start_ms)} · ${ms(s.duration_ms)}` })));
+  const row = (label, mark, attrs = {}) => h("div", { class: "span", role: "listitem", ...attrs },
+    h("span", { class: "label", text: label }), h("div", { class: "track" }, mark));
+  const spans = entry.trace.map((s) => row(`${s.name} · starts ${ms(s.start_ms)} · ${ms(s.duration_ms)}`,
+    h("div", { class: "bar", style: `left:${pct(s.start_ms)};width:${pct(s.duration_ms)}` }), { "data-phase": s.name }));
   const marks = (entry.consoleLogs || []).map((c) => {
     const at = Math.max(0, Date.parse(c.timestamp) - start);
-    return h("div", { class: "span", role: "listitem" },
-      h("div", { class: "mark", style: `left:${pct(at)}` }),
-      h("span", { class: "label", style: `left:calc(${pct(at)} + 6px)`, text: `${c.level}: ${c.message}` }));
+    return row(`${c.level} at ${ms(at)}: ${c.message}`, h("div", { class: "mark", style: `left:${pct(at)}` }));
   });
   return h("section", { "aria-label": "Trace" }, h("h4", { text: `Trace (${ms(entry.duration_ms)})` }),
     h("div", { class: "timeline", role: "list", id: "trace" }, spans, marks));
@@ -134,8 +133,9 @@ function entryView(entry) {
 }
 
 async function logsPage(root, args, state) {
+  const { functions } = await get(`/v1/${state.appId}/functions`);
+  const names = functions.map((f) => f.name);
   if (!state.logs.length) {  // the recent past, once: live entries follow from the event stream
-    const { functions } = await get(`/v1/${state.appId}/functions`);
     const recent = await Promise.all(functions.map((f) => get(`${fnPath(state.appId, f.name)}/logs?limit=20`)));
     const seen = new Set(state.logs.map((e) => e.id));
     const old = recent.flatMap((r) => r.logs).filter((e) => !seen.has(e.id));
@@ -144,7 +144,7 @@ async function logsPage(root, args, state) {
   const field = (id, label, control) => h("div", {}, h("label", { for: id, text: label }), control);
   const opts = (values) => [h("option", { value: "", text: "any" }), ...values.map((v) => h("option", { text: v }))];
   const filters = {
-    fn: h("input", { id: "f-fn", list: "f-fn-list" }),
+    fn: h("select", { id: "f-fn" }, opts(names)),
     trigger: h("select", { id: "f-trigger" }, opts(["http", "invoke", "cron", "s3_upload", "webhook", "websocket", "action"])),
     level: h("select", { id: "f-level" }, opts(["log", "info", "warn", "error", "debug"])),
     status: h("select", { id: "f-status" }, opts(["ok", "failed"])),
