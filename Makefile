@@ -38,13 +38,14 @@ test: $(STAMP) $(NODE_STAMP) browser
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run --count 400 --max-time 600 --workers 2
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python tests/bench/bench.py
 	$(BIN)/python tests/bench/s3_bench.py
 	$(BIN)/python tests/bench/reload_bench.py
 	$(BIN)/python tests/bench/cron_bench.py
 	$(BIN)/python tests/bench/pytest_bench.py
+	$(BIN)/python tests/bench/ui_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules

@@ -3,7 +3,7 @@ import { get, follow, token, ApiError } from "./api.js";
 import { pages } from "./pages.js";
 
 const LOG_KEPT = 10000;
-export const state = { appId: "local", logs: [], errors: [], page: null };
+export const state = { appId: "local", logs: [], errors: [], page: null, overview: null };
 
 const $ = (id) => document.getElementById(id);
 let stream = null;
@@ -76,8 +76,8 @@ function logout(message = "") {
 
 async function enter() {
   try {
-    const overview = await get("/_emu/overview");
-    state.appId = overview.app_id;
+    state.overview = await get("/_emu/overview");
+    state.appId = state.overview.app_id;
   } catch (e) {
     return logout(e instanceof ApiError && e.status === 401 ? "That token was refused." : String(e.message));
   }
@@ -95,6 +95,7 @@ $("login").addEventListener("submit", (e) => {
   enter();
 });
 $("logout").addEventListener("click", () => logout());
+document.querySelector(".skip").addEventListener("click", (e) => { e.preventDefault(); $("main").focus(); });
 window.addEventListener("hashchange", () => token.get() && route());
 
 // A login link (`fnemu demo`) carries the token in the fragment, which no server sees: it is kept

@@ -122,3 +122,22 @@ def test_a_broken_save_shows_a_banner_until_fixed(page: Any, emu: Emulator) -> N
     expect(banner).to_contain_text(re.compile(r"hello\.py.*line 1"))
     (folder / "hello.py").write_text(good)
     expect(page.locator("#banner")).to_be_hidden()
+
+
+def test_dark_and_light_follow_the_system_and_the_menu_works_from_the_keyboard(page: Any, emu: Emulator) -> None:
+    login(page, emu)
+    background = "getComputedStyle(document.body).backgroundColor"
+    page.emulate_media(color_scheme="light")
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate(background) == "rgb(13, 17, 23)"
+    page.reload()  # logged in still (the tab's sessionStorage); focus starts at the top
+    expect(page.locator("#functions-table")).to_be_visible()
+    page.keyboard.press("Tab")  # the skip link first
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.get_by_role("link", name="Clock").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Clock")).to_be_visible()
+    expect(page.get_by_role("link", name="Clock")).to_have_attribute("aria-current", "page")
