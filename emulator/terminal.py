@@ -58,10 +58,10 @@ class Terminal:
     def ready(self, url: str, server: Server) -> None:
         held, self._held = self._held or [], None
         self._write(f"fnemu listening on {url}")  # plain: scripts match this line
-        self._write(f"UI: {url}/_emu/ui")
         s3 = server.app[TRIGGERS][S3_UPLOAD]
         if s3.running:
             self._write(f"fake S3 on {s3.endpoint_url} (endpoint and keys: GET {url}/_emu/s3)")
+        self._write(f"UI: {url}/_emu/ui")
         for kind, name, message in held:
             if kind == "error":
                 self.report(kind, name, message)

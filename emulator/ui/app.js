@@ -49,10 +49,9 @@ async function route() {
   const [name, ...rest] = (location.hash.replace(/^#\/?/, "") || "functions").split("/");
   const page = pages[name] || pages.functions;
   for (const a of document.querySelectorAll("nav a")) {
-    a.toggleAttribute("aria-current", a.getAttribute("href") === `#/${name}`);
     if (a.getAttribute("href") === `#/${name}`) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
   }
-  state.page?.leave?.();
   state.page = page;
   const root = $("page");
   root.replaceChildren();

@@ -96,3 +96,13 @@ def test_a_broken_save_is_in_the_overview_until_undone(make_emulator: Any, tmp_p
     assert error["function"] == "hi" and "hi.py" in error["message"] and "line 1" in error["message"]
     (tmp_path / "hi.py").write_text(HELLO)
     wait_until(lambda: overview() == [], message="the error to end")
+
+
+def test_s3_browse_names_the_rule_a_bad_bucket_or_key_breaks(fnemu: Emulator) -> None:
+    base, auth = "/_emu/s3/buckets", _auth(fnemu)
+    assert fnemu.http.get(f"{base}/Bad_Name").status_code == 401  # the token first
+    bad = fnemu.http.get(f"{base}/Bad_Name", headers=auth)
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "bucket"
+    assert "valid S3 bucket name" in bad.json()["error"]["message"]
+    key = fnemu.http.put(f"{base}/fine-bucket/objects/a%01b", content=b"x", headers=auth)
+    assert key.status_code == 400 and key.json()["error"]["field"] == "key"
