@@ -66,6 +66,35 @@ function triggerView(t, cron) {
   return rows;
 }
 
+// A button that fires the trigger for real (its event is the platform's), where the browser can.
+function triggerAction(t, name, state, show, result) {
+  const note = (text) => result.replaceChildren(h("p", { role: "status", text }));
+  if (t.type === "cron") {
+    return h("button", { type: "button", text: "Fire cron now",
+      onclick: async () => show(await post(`/_emu/cron/${state.appId}/${encodeURIComponent(name)}`)) });
+  }
+  if (t.type === "s3_upload") {
+    const { bucket, prefix } = t.config;
+    const key = `${prefix || ""}sample-${Date.now()}.txt`;
+    return h("button", { type: "button", text: "Upload a sample object", onclick: async () => {
+      await call("PUT", `/_emu/s3/buckets/${encodeURIComponent(bucket)}`);
+      await call("PUT", `/_emu/s3/buckets/${encodeURIComponent(bucket)}/objects/${key.split("/").map(encodeURIComponent).join("/")}`,
+        new Blob(["a sample object\n"]), { "Content-Type": "text/plain" });
+      note(`Uploaded s3://${bucket}/${key}: the invocation is on the Logs page`);
+    } });
+  }
+  if (t.type === "websocket" && t.config?.auth === "none") {  // a browser socket cannot send a token
+    return h("button", { type: "button", text: "Send a WebSocket frame", onclick: () => {
+      const ws = new WebSocket(t.url);
+      ws.onopen = () => ws.send("hello from the UI");
+      ws.onmessage = (m) => { note(`The function answered: ${m.data}`); ws.close(); };
+      ws.onerror = () => note("The WebSocket was refused");
+    } });
+  }
+  if (t.type === "webhook") return h("p", { class: "muted" }, "Send a signed delivery: ", h("code", { text: `fnemu webhook send ${name}` }));
+  return null;
+}
+
 async function functionPage(root, name, state) {
   const [fn, clock] = await Promise.all([get(fnPath(state.appId, name)), get("/_emu/clock")]);
   const cron = clock.next.find((n) => n.app_id === state.appId && n.function === name);
@@ -79,10 +108,8 @@ async function functionPage(root, name, state) {
     h("label", { for: "inv-headers", text: "Headers (JSON object)" }), h("textarea", { id: "inv-headers", text: "{}" }),
     h("label", { for: "inv-body", text: "Body" }), h("textarea", { id: "inv-body" }),
     h("div", { class: "row" }, h("button", { type: "submit", text: "Invoke" }),
-      fn.triggers.some((t) => t.type === "cron")
-        ? h("button", { type: "button", onclick: async () => show(await post(`/_emu/cron/${state.appId}/${encodeURIComponent(name)}`)), text: "Fire cron now" })
-        : null));
-  const show = (env) => result.replaceChildren(envelopeView(env));
+      fn.triggers.map((t) => triggerAction(t, name, state, show, result))));
+  function show(env) { result.replaceChildren(envelopeView(env)); }
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const request = { method: form.querySelector("#inv-method").value, path: form.querySelector("#inv-path").value || "/" };

@@ -141,3 +141,14 @@ def test_dark_and_light_follow_the_system_and_the_menu_works_from_the_keyboard(p
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Clock")).to_be_visible()
     expect(page.get_by_role("link", name="Clock")).to_have_attribute("aria-current", "page")
+
+
+def test_a_function_page_fires_its_s3_and_websocket_triggers(page: Any, emu: Emulator) -> None:
+    login(page, emu, "#/functions/thumbnails")
+    page.get_by_role("button", name="Upload a sample object").click()
+    expect(page.get_by_role("status")).to_contain_text("Uploaded s3://uploads/in/sample-")
+    page.goto(f"{emu.url}/_emu/ui#/logs")
+    expect(page.locator("#log-table tbody tr", has_text="thumbnails")).to_contain_text("200")
+    page.goto(f"{emu.url}/_emu/ui#/functions/chat")
+    page.get_by_role("button", name="Send a WebSocket frame").click()
+    expect(page.get_by_role("status")).to_have_text("The function answered: echo: hello from the UI")
