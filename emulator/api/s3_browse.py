@@ -35,10 +35,14 @@ async def _s3(request: web.Request, method: str, path: str, *, content: bytes | 
     async with httpx.AsyncClient(base_url=info["endpoint_url"], timeout=60, headers=_CALLER) as client:
         answer = await client.request(method, path, content=content, headers=headers, params=params)
     if answer.status_code >= 400:
-        root = ElementTree.fromstring(answer.content) if answer.content else None
+        try:
+            root = ElementTree.fromstring(answer.content) if answer.content else None
+        except ElementTree.ParseError:
+            root = None
         code, message = ("", "") if root is None else (_text(root, "Code"), _text(root, "Message"))
         error: type[ApiError] = {404: NotFound, 409: Conflict}.get(answer.status_code, BadRequest)
-        raise error(f"S3 says {code or answer.status_code}: {message}".rstrip(": "), "bucket")
+        field = "key" if code == "NoSuchKey" else "bucket"
+        raise error(f"{field}: S3 says {code or answer.status_code}: {message}".rstrip(": "), field)
     return answer
 
 
@@ -56,10 +60,10 @@ def _bucket_path(request: web.Request) -> str:
 
 
 def _object_path(request: web.Request) -> str:
-    key = request.match_info["key"]
+    bucket, key = _bucket_path(request), request.match_info["key"]
     if len(key.encode()) > _KEY_BYTES or any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
         raise BadRequest(f"key: at most {_KEY_BYTES} bytes of UTF-8, without control characters", "key")
-    return _bucket_path(request) + "/" + quote(key, safe="/")
+    return bucket + "/" + quote(key, safe="/")
 
 
 @routes.get("/_emu/s3/buckets")

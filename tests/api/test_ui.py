@@ -85,6 +85,8 @@ def test_s3_browse_uploads_fire_the_trigger_and_objects_read_back(fnemu: Emulato
     assert fnemu.http.get(f"{base}/ui-drop", headers=auth).json()["objects"] == []
     missing = fnemu.http.get(f"{base}/no-such-bucket-here", headers=auth)
     assert missing.status_code == 404 and "NoSuchBucket" in missing.json()["error"]["message"]
+    gone = fnemu.http.get(f"{base}/ui-drop/objects/a/b c.txt", headers=auth)
+    assert gone.status_code == 404 and gone.json()["error"]["field"] == "key"
 
 
 def test_a_broken_save_is_in_the_overview_until_undone(make_emulator: Any, tmp_path: Path) -> None:
