@@ -11,7 +11,7 @@ NODE_STAMP := $(HONO)/node_modules/.installed
 SETUP_LOCK := .setup.lock
 LOCKED := flock -n $(SETUP_LOCK) true || echo "waiting for another make to finish the set-up..."; flock $(SETUP_LOCK)
 
-.PHONY: run setup test fuzz soak bench clean
+.PHONY: run setup test fuzz soak bench clean browser
 
 # A venv holds absolute paths, so it is built in place, never moved: without a stamp (a first
 # set-up, or one that was interrupted) it is made afresh; a newer pyproject.toml reinstalls into it.
@@ -34,13 +34,19 @@ $(NODE_STAMP): $(HONO)/package-lock.json
 
 setup: $(STAMP) $(NODE_STAMP)
 
+# Debian's Chromium for the UI's browser tests (Playwright drives it; none of Playwright's own
+# browsers is downloaded). Skipped when present; where it cannot be installed the tests skip.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "no chromium could be installed: the browser tests will skip"
+
 # No echo of the command: the URL is the first line (after the set-up's own lines on a first run).
 # More options for `fnemu start`: make run ARGS='--port 9000'
 run: $(STAMP)
 	@$(BIN)/fnemu start --functions-dir sample_functions $(ARGS)
 
 # mypy --strict over emulator/ (the bootstraps run in the function's own interpreter: excepted)
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n 2 tests
 
@@ -53,13 +59,14 @@ fuzz: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m tests.reliability.soak
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python tests/bench/bench.py
 	$(BIN)/python tests/bench/s3_bench.py
 	$(BIN)/python tests/bench/reload_bench.py
 	$(BIN)/python tests/bench/cron_bench.py
 	$(BIN)/python tests/bench/pytest_bench.py
+	$(BIN)/python tests/bench/ui_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules $(SETUP_LOCK)

@@ -13,16 +13,18 @@ from aiohttp import web
 
 from .agents.action import ActionRunner
 from .agents.approvals import Approvals
-from .api import action, agent_tools, connections, control, fn, functions, log_stream
+from .api import action, agent_tools, connections, control, fn, functions, log_stream, s3_browse, ui
 from .api.activity import Activity
 from .api.auth import Auth
 from .api.middleware import error_middleware
 from .clock import Clock
 from .config import Config
 from .folder.load import FolderLoader, Report
+from .folder.status import FolderStatus
 from .folder.watch import watch
 from .invoke import Invoker
-from .keys import ACTIONS, ACTIVITY, APPROVALS, AUTH, CLOCK, CONFIG, INVOKER, LOADER, LOGS, REGISTRY, RUNTIME, TRIGGERS
+from .keys import (ACTIONS, ACTIVITY, APPROVALS, AUTH, CLOCK, CONFIG, FOLDER, INVOKER, LOADER, LOGS, REGISTRY,
+                   RUNTIME, TRIGGERS)
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
@@ -68,7 +70,9 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app.add_routes(agent_tools.routes)
     app.add_routes(control.routes)
     app.add_routes(connections.routes)
+    app.add_routes(s3_browse.routes)
     log_stream.setup(app)
+    ui.setup(app)
 
     async def stop_workers(app: web.Application) -> None:
         """Before aiohttp waits for in-flight requests: an open WebSocket, a clock advance, an S3
@@ -79,9 +83,10 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
 
     app.on_shutdown.append(stop_workers)
 
+    app[FOLDER] = FolderStatus(report)
     loader = None
     if config.functions_dir is not None:
-        loader = FolderLoader(app[REGISTRY], config.app_id, config.functions_dir, report)
+        loader = FolderLoader(app[REGISTRY], config.app_id, config.functions_dir, app[FOLDER].report)
         app[LOADER] = loader
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -18,7 +18,7 @@ from .events.request import HttpRequest
 from .events.trigger import trigger_request
 from .logstore import KEPT_BODY_BYTES, LogEntry
 from .registry.registry import Function
-from .runtime import Runtime
+from .runtime import Runtime, Trace
 from .urls import function_path
 
 __all__ = ["Invocation", "Invoker"]
@@ -87,13 +87,14 @@ class Invoker:
         request_id = f"{self._prefix}-{n:012x}"
         now = self._clock.now()
         started = time.perf_counter()
+        trace = Trace()
         inv = Invocation(request_id, 200, [], b"", 0.0, 0.0)
         try:
             if fn.never_loaded:
                 assert fn.load_error is not None
                 raise LoadError(fn.load_error.describe(), fn.load_error.line)
             answer = await self._runtime.call(version, request, event=event, request_id=request_id, now=now,
-                                              timeout=spec.timeout_ms / 1000)
+                                              timeout=spec.timeout_ms / 1000, trace=trace)
         except LoadError as exc:
             inv.status, inv.failure = exc.status, exc.failure
             inv.error = f"the function's code did not load: {exc.message}"
@@ -117,7 +118,8 @@ class Invoker:
         kept = len(request.body) <= KEPT_BODY_BYTES
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
-                               request if kept else None, tool, event if kept else None, replay_of, summary))
+                               request if kept else None, tool, event if kept else None, replay_of, summary,
+                               trace.spans))
         return inv
 
 

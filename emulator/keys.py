@@ -11,13 +11,15 @@ from .api.auth import Auth
 from .clock import Clock
 from .config import Config
 from .folder.load import FolderLoader
+from .folder.status import FolderStatus
 from .invoke import Invoker
 from .logstore import LogStore
 from .registry.registry import Registry
 from .runtime import Runtime
 from .triggers.running import Triggers
 
-__all__ = ["ACTIONS", "ACTIVITY", "APPROVALS", "AUTH", "CLOCK", "CONFIG", "INVOKER", "LOADER", "LOGS", "REGISTRY", "RUNTIME", "TRIGGERS"]
+__all__ = ["ACTIONS", "ACTIVITY", "APPROVALS", "AUTH", "CLOCK", "CONFIG", "FOLDER", "INVOKER", "LOADER", "LOGS", "REGISTRY",
+           "RUNTIME", "TRIGGERS"]
 
 CONFIG = web.AppKey("CONFIG", Config)
 CLOCK = web.AppKey("CLOCK", Clock)
@@ -28,6 +30,8 @@ REGISTRY = web.AppKey("REGISTRY", Registry)
 INVOKER = web.AppKey("INVOKER", Invoker)
 LOADER = web.AppKey("LOADER", FolderLoader)
 """Present only when a functions folder is served."""
+FOLDER = web.AppKey("FOLDER", FolderStatus)
+"""The folder's open load errors (empty without a folder): the UI's broken-save banner."""
 TRIGGERS = web.AppKey("TRIGGERS", Triggers)
 APPROVALS = web.AppKey("APPROVALS", Approvals)
 ACTIONS = web.AppKey("ACTIONS", ActionRunner)

@@ -48,6 +48,8 @@ class LogEntry:
     summary: str | None = None
     """What fired it in its trigger's words (`cron 09:00`, `s3 uploads/in/a.png`), from the
     trigger that fired it; None: the trigger, method and path (`described`)."""
+    trace: list[tuple[str, float, float]] = field(default_factory=list)
+    """The invocation's phases as (name, start ms, duration ms), measured by the runtime."""
 
     @property
     def described(self) -> str:
@@ -75,6 +77,7 @@ class LogEntry:
             "memory_mb": self.memory_mb,
             "error": self.error,
             "consoleLogs": self.format_console(self.console),
+            "trace": [{"name": n, "start_ms": s, "duration_ms": d} for n, s, d in self.trace],
         }
         if self.source is not None:
             out["source"] = self.source

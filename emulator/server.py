@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 from aiohttp import web
@@ -88,8 +89,9 @@ class Server:
 
 
 async def run(config: Config, *, log_format: str = "pretty", level: Level = "normal",
-              out: TextIO = sys.stdout) -> None:
-    """`fnemu start`: serve until SIGINT/SIGTERM; the first stdout line carries the API URL."""
+              out: TextIO = sys.stdout, ready: Callable[[str], Awaitable[None]] | None = None) -> None:
+    """`fnemu start`: serve until SIGINT/SIGTERM; the first stdout line carries the API URL.
+    `ready(url)` runs once it listens (`fnemu demo`'s login link)."""
     terminal = Terminal(out, json_lines=log_format == "json", colour=out.isatty(), level=level)
     server = Server(config, terminal.report)
     stop = asyncio.Event()
@@ -111,6 +113,8 @@ async def run(config: Config, *, log_format: str = "pretty", level: Level = "nor
     url = await server.start()
     terminal.ready(url, server)
     try:
+        if ready is not None:
+            await ready(url)
         await stop.wait()
     finally:
         await server.stop()

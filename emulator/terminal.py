@@ -87,6 +87,8 @@ class Terminal:
         if s3.running and self.level != "quiet":
             self._write(f"fake S3 on {s3.endpoint_url} (endpoint and keys: "
                         f"{_curl(server.config.token, f'{url}/_emu/s3')})")
+        if self.level != "quiet":
+            self._write(f"UI: {url}/_emu/ui")
         for kind, name, message in held:
             if kind == "error":
                 self.report(kind, name, message)

@@ -50,6 +50,7 @@ def test_first_stdout_line_is_the_url_then_the_function_table(tmp_path):
     finally:
         code, out = stop(proc)
     assert code == 0
+    assert f"UI: {url}/_emu/ui\n" in out
     assert f"{url}/v1/local/fn/hello" in out
     assert re.search(r"hello\s+http\s+GET /\s+200", out), out
 

@@ -18,7 +18,7 @@ def test_every_call_is_one_log_entry_with_every_field(fnemu: Any) -> None:
     fnemu.invoke("faults", method="GET", path="/other")
     invoked, called = fnemu.logs("faults")
     assert set(called) == {"id", "function", "trigger", "timestamp", "method", "path", "status_code",
-                           "duration_ms", "memory_mb", "error", "consoleLogs"}
+                           "duration_ms", "memory_mb", "error", "consoleLogs", "trace"}
     assert (called["trigger"], called["method"], called["path"]) == ("http", "POST", "/deep/path")
     assert (invoked["trigger"], invoked["method"], invoked["path"]) == ("invoke", "GET", "/other")
     for entry in (called, invoked):

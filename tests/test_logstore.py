@@ -85,4 +85,5 @@ def test_entry_json_has_the_contract_fields_and_iso_times() -> None:
         "id": "id-1", "function": "fn", "trigger": "http", "timestamp": "1970-01-01T00:16:41.000Z",
         "method": "GET", "path": "/1", "status_code": 200, "duration_ms": 1.0, "memory_mb": 10.0,
         "error": "boom", "consoleLogs": [{"level": "log", "message": "line 1",
-                                          "timestamp": "1970-01-01T00:16:41.000Z"}]}
+                                          "timestamp": "1970-01-01T00:16:41.000Z"}],
+        "trace": []}

@@ -16,8 +16,25 @@ pytestmark = pytest.mark.fnemu(functions_dir=SAMPLES)
 
 def test_every_sample_is_loaded(fnemu):
     names = {f["name"] for f in fnemu.client.list()}
-    assert names == {"agent_action", "echo_v2", "greet", "hello", "hello-cgi", "hello-world", "inventory",
-                     "lookup_account", "orders", "refund", "stock", "thumbnails"}
+    assert names == {"agent_action", "chat", "deliveries", "echo_v2", "greet", "hello", "hello-cgi", "hello-world",
+                     "inventory", "lookup_account", "orders", "refund", "stock", "thumbnails", "tick"}
+
+
+def test_tick_fires_every_minute_on_the_clock(fnemu):
+    fired = fnemu.advance_clock(120)["fired"]
+    assert [f["function"] for f in fired].count("tick") == 2
+    assert fnemu.logs("tick")[0]["consoleLogs"][0]["message"].startswith("tick at ")
+
+
+def test_deliveries_takes_a_signed_github_delivery(fnemu):
+    r = fnemu.webhook_send("deliveries", source="github", payload={"zen": "hi"})
+    assert r.status_code == 200 and r.json() == {"received": True}
+
+
+def test_chat_echoes_each_websocket_frame(fnemu):
+    with fnemu.websocket("chat") as ws:
+        ws.send("hi")
+        assert ws.receive() == "echo: hi"
 
 
 def test_hello_is_public_and_greets_by_query(fnemu):

@@ -13,7 +13,7 @@ from ..keys import AUTH, LOGS, REGISTRY
 from ..logstore import LogEntry
 from .query import query_int, query_level
 
-__all__ = ["setup"]
+__all__ = ["pump", "setup"]
 
 routes = web.RouteTableDef()
 _HEARTBEAT_SECONDS = 15.0
@@ -30,37 +30,45 @@ async def stream_logs(request: web.Request) -> web.StreamResponse:
     backlog = query_int(request.query, "limit", 10, 0, 1000)
 
     store = request.app[LOGS]
-    queue: asyncio.Queue[LogEntry] = asyncio.Queue(_QUEUE_BOUND)
+    queue: asyncio.Queue[bytes] = asyncio.Queue(_QUEUE_BOUND)
 
     def listen(entry: LogEntry) -> None:
         if entry.app_id == app_id and entry.function == name and (entry.failed or not errors_only):
             with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(entry)
+                queue.put_nowait(orjson.dumps(entry.to_json()) + b"\n")
 
     response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson", "Cache-Control": "no-cache"})
     await response.prepare(request)
     recent = store.query(app_id, name, limit=backlog, errors_only=errors_only) if backlog else []
     for entry in reversed(recent):
         await response.write(orjson.dumps(entry.to_json()) + b"\n")
+    store.listeners.append(listen)
+    try:
+        await pump(request, response, queue)
+    finally:
+        store.listeners.remove(listen)
+    return response
+
+
+async def pump(request: web.Request, response: web.StreamResponse, queue: asyncio.Queue[bytes]) -> None:
+    """Write each queued line as it comes, a blank line after 15 s of quiet, until the client
+    goes or the emulator stops (then the stream is ended at once, not waited for)."""
     streams = request.app[_STREAMS]
     task = asyncio.current_task()
     assert task is not None
     streams.add(task)
-    store.listeners.append(listen)
     try:
         while True:
             try:
-                entry = await asyncio.wait_for(queue.get(), _HEARTBEAT_SECONDS)
+                line = await asyncio.wait_for(queue.get(), _HEARTBEAT_SECONDS)
             except TimeoutError:
                 await response.write(b"\n")
                 continue
-            await response.write(orjson.dumps(entry.to_json()) + b"\n")
+            await response.write(line)
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        store.listeners.remove(listen)
         streams.discard(task)
-    return response
 
 
 async def _close_streams(app: web.Application) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Set
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import ApiError
+from ..errors import ApiError, WorkerError
 from ..registry.registry import Function, LoadProblem, Registry
 from ..registry.snapshot import CodeFiles
 from ..registry.spec import FunctionSpec, parse_spec
@@ -23,7 +23,8 @@ from .scan import CODE_SUFFIXES, FolderError, FolderFunction, find, names_in, re
 __all__ = ["FolderLoader", "Report"]
 
 Report = Callable[[str, str, str], None]
-"""report(kind, function name, message); kind is deployed · updated · deleted · error."""
+"""report(kind, function name, message); kind is deployed · updated · deleted · error · unchanged
+(the files say what already runs)."""
 
 _LOAD_CONCURRENCY = 8
 _WARM_CONCURRENCY = 2
@@ -69,7 +70,8 @@ class FolderLoader:
     async def close(self) -> None:
         if self._warming is not None:
             self._warming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # a start that the stopping runtime refused is no news: the server is going away
+            with contextlib.suppress(asyncio.CancelledError, WorkerError):
                 await self._warming
             self._warming = None
 
@@ -104,6 +106,7 @@ class FolderLoader:
             return None
         found, spec, files = read
         if not force and self.registry.serves(self.app_id, spec, files):
+            self.report("unchanged", name, "")  # a broken save undone: its error is over
             return None
         started = time.perf_counter()
         try:

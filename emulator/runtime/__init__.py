@@ -23,13 +23,14 @@ from . import requirements
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
 from .styles import STYLES, Call, MalformedResponse, Response
+from .trace import Trace
 from .worker import Worker, WorkerResult
 
 if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
     from ..registry.spec import FunctionSpec
 
-__all__ = ["Answer", "Runtime", "WorkerResult"]
+__all__ = ["Answer", "Runtime", "Trace", "WorkerResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +70,21 @@ class Runtime:
             raise DeployError(exc.message, "code", line=exc.line) from None
 
     async def call(self, version: FunctionVersion, request: HttpRequest, *, event: dict[str, Any] | None,
-                   request_id: str, now: float, timeout: float) -> Answer:
+                   request_id: str, now: float, timeout: float, trace: Trace) -> Answer:
         """One invocation: `request` is what the function is called with; for a non-HTTP trigger
         `event` is the platform's event (the request carries it as its JSON body), and the style
-        decides which of the two its handler gets. WorkerError (LoadError) if the worker fails."""
+        decides which of the two its handler gets. WorkerError (LoadError) if the worker fails.
+        `trace` gets the phases measured on the way."""
         style = STYLES[version.spec.runtime]
         call = Call(version, request, event, request_id, now)
         message = {"op": "invoke", "id": next(self._ids), "event": style.event(call),
                    "context": {"aws_request_id": request_id}}
-        result = await self._pool(version).call(message, timeout)
+        result = await self._pool(version).call(message, timeout, trace)
         if result.error is not None:
             return Answer(result)
         try:
-            return Answer(result, style.response(result.value, call))
+            with trace.span("response"):
+                return Answer(result, style.response(result.value, call))
         except MalformedResponse as exc:
             return Answer(result, bad_response=str(exc))
 

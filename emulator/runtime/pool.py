@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..errors import LoadError, TooManyRequests, WorkerCrashed
+from .trace import Trace
 from .worker import Worker, WorkerResult
 
 __all__ = ["WorkerPool"]
@@ -72,14 +73,15 @@ class WorkerPool:
             raise
         self._release(worker)
 
-    async def call(self, message: dict[str, Any], timeout: float) -> WorkerResult:
-        worker = await self._acquire()
+    async def call(self, message: dict[str, Any], timeout: float, trace: Trace) -> WorkerResult:
+        worker = await self._acquire(trace)
         if self._closed:  # started while the pool closed
             self._release(worker)
             raise WorkerCrashed(_STOPPING)
         self._busy.add(worker)
         try:
-            return await worker.call(message, timeout)
+            with trace.span("handler"):
+                return await worker.call(message, timeout)
         finally:
             self._busy.discard(worker)
             self._release(worker)
@@ -108,7 +110,9 @@ class WorkerPool:
             if not fut.done():
                 fut.set_exception(WorkerCrashed(_STOPPING))
 
-    async def _acquire(self) -> Worker:
+    async def _acquire(self, trace: Trace) -> Worker:
+        """An idle worker, a new one (its start is the trace's worker_start), or the next one freed
+        (the wait is the trace's queued phase)."""
         while self._idle:
             worker = self._idle.pop()
             if worker.alive:
@@ -117,7 +121,8 @@ class WorkerPool:
         if self._count < self._cap:
             self._count += 1
             try:
-                return await self._start()
+                with trace.span("worker_start"):
+                    return await self._start()
             except BaseException:
                 self._count -= 1
                 self._wake_one()
@@ -128,7 +133,8 @@ class WorkerPool:
         fut: asyncio.Future[Worker] = self._loop.create_future()
         self._waiters.append(fut)
         try:
-            return await fut
+            with trace.span("queued"):
+                return await fut
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled():
                 self._release(fut.result())

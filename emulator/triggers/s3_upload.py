@@ -30,7 +30,7 @@ from .fake_s3 import FakeS3
 if TYPE_CHECKING:
     from ..registry.spec import FunctionSpec
 
-__all__ = ["S3_UPLOAD", "S3UploadTrigger", "validate"]
+__all__ = ["S3_UPLOAD", "S3UploadTrigger", "check_bucket", "validate"]
 
 _log = logging.getLogger("fnemu.s3")
 _FIELDS = ("bucket", "prefix", "contentTypes")
@@ -58,11 +58,11 @@ def validate(config: Mapping[str, Any], field: str) -> dict[str, Any]:
     if not isinstance(prefix, str) or len(prefix.encode()) > _KEY_MAX_BYTES:
         raise BadRequest(f"{field}.prefix: must be a string of at most {_KEY_MAX_BYTES} bytes (a key prefix, "
                          "e.g. \"uploads/\")", f"{field}.prefix")
-    return {"bucket": _bucket(config.get("bucket"), f"{field}.bucket"), "prefix": prefix,
+    return {"bucket": check_bucket(config.get("bucket"), f"{field}.bucket"), "prefix": prefix,
             "contentTypes": _content_types(config.get("contentTypes"), f"{field}.contentTypes")}
 
 
-def _bucket(value: Any, field: str) -> str:
+def check_bucket(value: Any, field: str) -> str:
     """S3's naming rules for general purpose buckets."""
     if value is None:
         raise BadRequest(f"{field}: required, the name of the bucket to watch", field)

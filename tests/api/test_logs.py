@@ -25,7 +25,7 @@ def handler(event, context):
 '''
 
 ENTRY_FIELDS = {"id", "function", "trigger", "timestamp", "method", "path", "status_code", "duration_ms",
-                "memory_mb", "error", "consoleLogs"}
+                "memory_mb", "error", "consoleLogs", "trace"}
 
 
 def logs_response(fnemu, name: str, query: str = ""):

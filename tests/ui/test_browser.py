@@ -1,0 +1,154 @@
+"""The UI end to end in a real headless Chromium, against a real emulator serving a copy of the samples."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from emulator.pytest_plugin import Emulator
+
+SAMPLES = Path(__file__).resolve().parent.parent.parent / "sample_functions"
+
+
+@pytest.fixture
+def emu(make_emulator: Callable[..., Emulator], tmp_path: Path) -> Emulator:
+    folder = tmp_path / "functions"
+    shutil.copytree(SAMPLES, folder)
+    return make_emulator(functions_dir=folder, clock="frozen=2026-01-01T09:00:30Z")
+
+
+def login(page: Any, emu: Emulator, where: str = "") -> None:
+    page.goto(f"{emu.url}/_emu/ui{where}")
+    page.get_by_label("Developer token").fill(emu.token)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
+
+
+def test_a_wrong_token_is_refused_and_the_right_one_shows_the_functions(page: Any, emu: Emulator) -> None:
+    page.goto(f"{emu.url}/_emu/ui")
+    page.get_by_label("Developer token").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#login-error")).to_have_text("That token was refused.")
+    login(page, emu)
+    table = page.locator("#functions-table")
+    expect(table.locator("tr[data-name=hello]")).to_contain_text("python")
+    expect(table.locator("tr[data-name=tick]")).to_contain_text("cron")
+    assert page.evaluate("sessionStorage.getItem('fnemu-token')") == emu.token
+
+
+def test_invoke_a_function_and_see_its_output(page: Any, emu: Emulator) -> None:
+    login(page, emu)
+    page.get_by_role("link", name="hello", exact=True).click()
+    expect(page.locator("#code")).to_contain_text("def lambda_handler")
+    page.get_by_label("Query (a=1&b=2)").fill("name=Ada")
+    page.get_by_role("button", name="Invoke").click()
+    result = page.locator("#invoke-result")
+    expect(result).to_contain_text("Status 200")
+    expect(result.locator(".body")).to_contain_text("Hello, Ada!")
+    expect(result.locator(".console")).to_contain_text("greeting Ada")
+
+
+def test_a_log_entry_arrives_live_and_opens_with_its_trace(page: Any, emu: Emulator) -> None:
+    login(page, emu, "#/logs")
+    expect(page.locator("#log-table")).to_be_visible()
+    assert emu.call("hello", path="/?name=Live", auth=False).status_code == 200  # from outside the page
+    row = page.locator("#log-table tbody tr", has_text="hello").first
+    expect(row).to_be_visible()
+    row.focus()
+    page.keyboard.press("Enter")
+    detail = page.locator("#entry")
+    expect(detail.locator(".console")).to_contain_text("greeting Live")
+    expect(detail.locator("#trace [data-phase=handler]")).to_contain_text(re.compile(r"handler · starts [\d.]+ ms"))
+    expect(detail.locator("#trace [data-phase=response]")).to_be_visible()
+    page.get_by_label("Text").fill("no such text anywhere")
+    expect(page.locator("#log-table tbody tr")).to_have_count(0)
+
+
+def test_advance_the_clock_and_see_the_cron_fire(page: Any, emu: Emulator) -> None:
+    login(page, emu, "#/clock")
+    expect(page.locator("#clock-now")).to_contain_text("2026-01-01T09:00:30")
+    page.get_by_role("button", name="+1 min").click()
+    fired = page.locator("#fired")
+    expect(fired).to_contain_text("tick at 2026-01-01T09:01:00")
+    assert any(e["consoleLogs"][0]["message"].startswith("tick at") for e in emu.logs("tick"))
+
+
+def test_upload_to_s3_fires_the_trigger_then_download_and_delete(page: Any, emu: Emulator,
+                                                                tmp_path: Path) -> None:
+    login(page, emu, "#/s3")
+    page.get_by_label("New bucket").fill("uploads")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", name="Bucket uploads")).to_be_visible()
+    upload = tmp_path / "cat.txt"
+    upload.write_text("meow")
+    page.get_by_label("File").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#objects tr[data-key='in/cat.txt']")).to_contain_text("4 B")
+    page.goto(f"{emu.url}/_emu/ui#/logs")
+    expect(page.locator("#log-table tbody tr", has_text="thumbnails")).to_contain_text("s3_upload")
+    page.goto(f"{emu.url}/_emu/ui#/s3/uploads")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download in/cat.txt").click()
+    assert Path(download.value.path()).read_text() == "meow"
+    page.get_by_role("button", name="Delete in/cat.txt").click()
+    expect(page.locator("#objects tbody tr")).to_have_count(0)
+
+
+def test_approve_a_pending_agent_tool_call(page: Any, emu: Emulator) -> None:
+    login(page, emu, "#/approvals")
+    expect(page.get_by_text("No call awaits approval.")).to_be_visible()
+    held = emu.call_tool("refund", {"account": "acct_1", "amount": 5})
+    approval = held.get("approval_id") or held["approval"]["id"]
+    card = page.locator(f"article[data-id='{approval}']")  # arrives live
+    expect(card).to_contain_text("acct_1")
+    page.get_by_role("button", name=f"Approve {approval}").click()
+    expect(page.locator("#approval-result")).to_contain_text("Status 200")
+    expect(page.get_by_text("No call awaits approval.")).to_be_visible()
+
+
+def test_a_broken_save_shows_a_banner_until_fixed(page: Any, emu: Emulator) -> None:
+    login(page, emu)
+    folder = emu.server.config.functions_dir
+    assert folder is not None
+    good = (folder / "hello.py").read_text()
+    (folder / "hello.py").write_text("def lambda_handler(event, context)\n    return 1\n")
+    banner = page.get_by_role("alert").filter(has_text="Broken save in hello")
+    expect(banner).to_contain_text(re.compile(r"hello\.py.*line 1"))
+    (folder / "hello.py").write_text(good)
+    expect(page.locator("#banner")).to_be_hidden()
+
+
+def test_dark_and_light_follow_the_system_and_the_menu_works_from_the_keyboard(page: Any, emu: Emulator) -> None:
+    login(page, emu)
+    background = "getComputedStyle(document.body).backgroundColor"
+    page.emulate_media(color_scheme="light")
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate(background) == "rgb(13, 17, 23)"
+    page.reload()  # logged in still (the tab's sessionStorage); focus starts at the top
+    expect(page.locator("#functions-table")).to_be_visible()
+    page.keyboard.press("Tab")  # the skip link first
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.get_by_role("link", name="Clock").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Clock")).to_be_visible()
+    expect(page.get_by_role("link", name="Clock")).to_have_attribute("aria-current", "page")
+
+
+def test_a_function_page_fires_its_s3_and_websocket_triggers(page: Any, emu: Emulator) -> None:
+    login(page, emu, "#/functions/thumbnails")
+    page.get_by_role("button", name="Upload a sample object").click()
+    expect(page.get_by_role("status")).to_contain_text("Uploaded s3://uploads/in/sample-")
+    page.goto(f"{emu.url}/_emu/ui#/logs")
+    expect(page.locator("#log-table tbody tr", has_text="thumbnails")).to_contain_text("200")
+    page.goto(f"{emu.url}/_emu/ui#/functions/chat")
+    page.get_by_role("button", name="Send a WebSocket frame").click()
+    expect(page.get_by_role("status")).to_have_text("The function answered: echo: hello from the UI")
