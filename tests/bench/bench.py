@@ -448,17 +448,13 @@ def fnemu_node_hello(bench: Bench) -> list[Target]:
     return targets
 
 
-def _worker_of(server: Server, name: str) -> int:
-    """The pid of the worker running function `name` (its entry file is in its command line)."""
-    entry = f"/{name}.".encode()
-    for pid in descendants(server.pid):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if entry in f.read():
-                    return pid
-        except OSError:
-            continue
-    raise SystemExit(f"no worker found for {name}")
+def _new_worker(server: Server, before: set[int]) -> int:
+    """The pid of the one worker started since `before` was listed (the code file of a version has
+    the style's name, not the function's: the process tree tells them apart)."""
+    new = [pid for pid in descendants(server.pid) if pid not in before and rss_mb(pid)]
+    if len(new) != 1:
+        raise SystemExit(f"expected one new worker, found {new}")
+    return new[0]
 
 
 def cold_starts(bench: Bench) -> list[Target]:
@@ -472,6 +468,7 @@ def cold_starts(bench: Bench) -> list[Target]:
         totals, deploys, rss = [], [], []
         for i in range(COLD_STARTS):
             name = f"cold-{label.replace(' ', '-')}-{i}"
+            before = set(descendants(server.pid))
             t0 = time.perf_counter()
             _deploy(server.url, name, code, "none")
             t1 = time.perf_counter()
@@ -481,11 +478,12 @@ def cold_starts(bench: Bench) -> list[Target]:
                 raise SystemExit(f"cold start {label}: {status} {body}")
             totals.append((t2 - t0) * 1000)
             deploys.append((t1 - t0) * 1000)
-            rss.append(rss_mb(_worker_of(server, name)))
+            worker = _new_worker(server, before)
+            rss.append(rss_mb(worker))
             if i < COLD_STARTS - 1:
                 _api(server.url, "DELETE", f"/v1/local/functions/{name}")
             elif label != "node web":
-                kept.append(_worker_of(server, name))
+                kept.append(worker)
         bench.notes.append((f"cold start, {label} (deploy -> first response, median of {COLD_STARTS})",
                             f"{statistics.median(totals):.0f} ms (deploy {statistics.median(deploys):.0f} ms "
                             f"+ first call {statistics.median(totals) - statistics.median(deploys):.0f} ms); "

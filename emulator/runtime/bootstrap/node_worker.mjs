@@ -8,7 +8,6 @@
 // is called with an invocation's event and what of its return value becomes the reply (the
 // emulator's side is emulator/runtime/styles/).
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -33,6 +32,7 @@ const STYLES = {
   lambda: { find: lambdaHandler, call: callLambda },
 };
 const STYLE = STYLES[styleName];
+let responseState; // the symbol of undici's Response state (bodySource, below)
 
 // ---- frames ------------------------------------------------------------------------------
 
@@ -57,31 +57,53 @@ function sendBody(body) {
   for (let offset = 0; offset < frame.length; ) offset += fs.writeSync(WRITE_FD, frame, offset);
 }
 
+// Reads into one reused buffer (`onread`: no stream machinery per read). A frame that spans reads
+// is gathered in `parts` (copies) and joined once it is whole.
 function readFrames(onMessage) {
-  const input = new net.Socket({ fd: READ_FD, readable: true, writable: false });
-  let buffered = Buffer.alloc(0);
-  input.on('data', (chunk) => {
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+  let parts = [];
+  let have = 0;
+  let want = 0;
+  const onRead = (n, buf) => {
+    let data = buf.subarray(0, n);
+    if (parts.length) {
+      parts.push(Buffer.from(data));
+      have += n;
+      if (have < want) return true;
+      data = Buffer.concat(parts, have);
+      parts = [];
+    }
     let pos = 0;
-    while (buffered.length - pos >= 4) {
-      const size = buffered.readUInt32BE(pos);
-      if (buffered.length - pos - 4 < size) break;
-      onMessage(JSON.parse(buffered.toString('utf8', pos + 4, pos + 4 + size)));
+    while (data.length - pos >= 4) {
+      const size = data.readUInt32BE(pos);
+      if (data.length - pos - 4 < size) break;
+      onMessage(JSON.parse(data.toString('utf8', pos + 4, pos + 4 + size)));
       pos += 4 + size;
     }
-    buffered = buffered.subarray(pos);
+    if (pos < data.length) {
+      const rest = Buffer.from(data.subarray(pos));
+      parts = [rest];
+      have = rest.length;
+      want = have >= 4 ? 4 + rest.readUInt32BE(0) : 4;
+    }
+    return true;
+  };
+  const input = new net.Socket({
+    fd: READ_FD, readable: true, writable: false, onread: { buffer: Buffer.allocUnsafe(65536), callback: onRead },
   });
   input.on('end', () => process.exit(0)); // the emulator is gone
 }
 
-// ---- console: one log frame per call, attributed to its invocation across awaits ----------
+// ---- console: one log frame per call ------------------------------------------------------
 
-const invocations = new AsyncLocalStorage();
+// Invocations run one at a time (`main` queues them), so the one in progress is a variable: what is
+// logged meanwhile, from any async context, is its output (the emulator attributes it so too). Not
+// an AsyncLocalStorage: on Node 20 it hooks every promise, +25% CPU on a web call.
 const outside = { id: 0, sent: 0, truncated: false };
+let current = outside;
 
 // One console line, cut where this invocation's output reaches the cap.
 function emit(level, args) {
-  const inv = invocations.getStore() ?? outside;
+  const inv = current;
   if (inv.truncated) return;
   let message = util.format(...args);
   const room = CONSOLE_CAP - inv.sent;
@@ -150,7 +172,14 @@ function resetPeak() {
   }
 }
 
+// getrusage's maxRSS is max(this process's VmHWM, the peak exec inherited from the emulator), and
+// costs a sixth of a /proc/self/status read: above `inheritedKb` (no less than that inherited peak)
+// it is this invocation's peak; at or below, the status file says.
+let inheritedKb = Infinity;
+
 function peakKb() {
+  const maxKb = process.resourceUsage().maxRSS;
+  if (maxKb > inheritedKb) return maxKb;
   if (status === null) return 0;
   const text = statusBuf.toString('latin1', 0, fs.readSync(status, statusBuf, 0, statusBuf.length, 0));
   const match = /VmHWM:\s*(\d+)/.exec(text);
@@ -246,12 +275,30 @@ async function callWeb(handler, event) {
   if (!(response instanceof Response) || response.type === 'error') {
     throw new TypeError(`the handler must return a Response, got ${util.inspect(response, { depth: 0 })}`);
   }
-  const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+  const body = (bodySource(response) ?? Buffer.from(await response.arrayBuffer())).toString('base64');
   // The invocation (and its log) lasts until the waitUntil work is done, as on the platform.
-  for (const outcome of await Promise.allSettled(pending)) {
-    if (outcome.status === 'rejected') console.error('waitUntil:', outcome.reason);
+  if (pending.length) {
+    for (const outcome of await Promise.allSettled(pending)) {
+      if (outcome.status === 'rejected') console.error('waitUntil:', outcome.reason);
+    }
   }
   return { status: response.status, headers: [...response.headers], body };
+}
+
+// undici keeps what a Response was made from (a string, or bytes: `Response.json` encodes) beside
+// its body stream; while the stream is unread, those are its bytes, without reading the stream
+// (a third of a hello's time in this worker). Anything else (a stream, a Blob, a read body, an
+// undici without that state) is read as a stream. `warmWeb` finds the state's symbol
+// (`responseState`, declared at the top: the warm-up runs before this line).
+
+function bodySource(response) {
+  const body = responseState && response[responseState]?.body;
+  if (!body) return body === null ? Buffer.alloc(0) : null;
+  if (response.bodyUsed || body.stream?.locked) return null;
+  const { source } = body;
+  if (typeof source === 'string') return Buffer.from(source);
+  if (source instanceof Uint8Array) return Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  return null;
 }
 
 function callLambda(handler, message) {
@@ -287,16 +334,18 @@ function callLambda(handler, message) {
 async function warmWeb() {
   const request = new Request('http://localhost/', { method: 'POST', headers: { 'x-warm': '1' }, body: 'x' });
   const response = new Response(await request.arrayBuffer(), { headers: request.headers });
+  responseState = Object.getOwnPropertySymbols(response).find((s) => s.description === 'state');
   Buffer.from(await response.arrayBuffer());
   for (const header of response.headers) void header;
 }
 
 async function invoke(handler, message) {
   const inv = { id: message.id, sent: 0, truncated: false };
+  current = inv;
   resetPeak();
   let reply;
   try {
-    const value = await invocations.run(inv, () => STYLE.call(handler, message));
+    const value = await STYLE.call(handler, message);
     reply = { op: 'result', id: inv.id, value: value ?? null };
   } catch (err) {
     const { message: text, traceback } = describe(err);
@@ -315,6 +364,7 @@ async function invoke(handler, message) {
     body = stringify({ ...reply, op: 'error', value: undefined, traceback: '', oom: false,
       message: `TypeError: Unable to marshal response: ${err.message}` });
   }
+  current = outside;
   sendBody(body);
 }
 
@@ -328,6 +378,8 @@ async function main() {
     send({ op: 'load_error', message, line });
     process.exit(0);
   }
+  resetPeak();
+  inheritedKb = process.resourceUsage().maxRSS;
   let queue = Promise.resolve();
   readFrames((message) => {
     if (message.op === 'invoke') queue = queue.then(() => invoke(handler, message));
