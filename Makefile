@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 HONO := fixtures/node/hono
 NODE_STAMP := $(HONO)/node_modules/.installed
 
-.PHONY: run test fuzz bench clean
+PEERS := tests/bench/peers
+PEERS_STAMP := $(PEERS)/node_modules/.installed
+
+.PHONY: run test fuzz bench bench-compare clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,5 +43,15 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/cron_bench.py
 	$(BIN)/python tests/bench/pytest_bench.py
 
+# The peers bench-compare measures fnemu against (Miniflare 3, functions-framework for Node), pinned
+# by their lock file; functions-framework for Python is in the test extras.
+$(PEERS_STAMP): $(PEERS)/package-lock.json
+	cd $(PEERS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PEERS_STAMP)
+
+bench-compare: $(STAMP) $(PEERS_STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python tests/bench/bench.py --compare
+
 clean:
-	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules
+	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules $(PEERS)/node_modules

@@ -10,7 +10,6 @@
 
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
@@ -57,40 +56,50 @@ function sendBody(body) {
   for (let offset = 0; offset < frame.length; ) offset += fs.writeSync(WRITE_FD, frame, offset);
 }
 
-// Reads into one reused buffer (`onread`: no stream machinery per read). A frame that spans reads
-// is gathered in `parts` (copies) and joined once it is whole.
-function readFrames(onMessage) {
-  let parts = [];
-  let have = 0;
-  let want = 0;
-  const onRead = (n, buf) => {
-    let data = buf.subarray(0, n);
-    if (parts.length) {
-      parts.push(Buffer.from(data));
-      have += n;
-      if (have < want) return true;
-      data = Buffer.concat(parts, have);
-      parts = [];
+// The next frame from the emulator, read with the worker blocked: between invocations nothing of
+// the function runs (as on the platform, which freezes it), and a call costs no event-loop wake-up.
+// Usually one read holds the whole frame; a bigger one is gathered from parts. null: the emulator
+// is gone.
+const inbox = Buffer.allocUnsafe(65536);
+let inboxStart = 0;
+let inboxEnd = 0;
+
+function readMore(into, offset) {
+  for (;;) {
+    try {
+      return fs.readSync(READ_FD, into, offset, into.length - offset, null);
+    } catch (err) {
+      if (err.code !== 'EAGAIN' && err.code !== 'EINTR') throw err;
     }
-    let pos = 0;
-    while (data.length - pos >= 4) {
-      const size = data.readUInt32BE(pos);
-      if (data.length - pos - 4 < size) break;
-      onMessage(JSON.parse(data.toString('utf8', pos + 4, pos + 4 + size)));
-      pos += 4 + size;
+  }
+}
+
+function nextMessage() {
+  while (inboxEnd - inboxStart < 4) {
+    if (inboxStart > 0) {
+      inbox.copy(inbox, 0, inboxStart, inboxEnd);
+      inboxEnd -= inboxStart;
+      inboxStart = 0;
     }
-    if (pos < data.length) {
-      const rest = Buffer.from(data.subarray(pos));
-      parts = [rest];
-      have = rest.length;
-      want = have >= 4 ? 4 + rest.readUInt32BE(0) : 4;
-    }
-    return true;
-  };
-  const input = new net.Socket({
-    fd: READ_FD, readable: true, writable: false, onread: { buffer: Buffer.allocUnsafe(65536), callback: onRead },
-  });
-  input.on('end', () => process.exit(0)); // the emulator is gone
+    const n = readMore(inbox, inboxEnd);
+    if (n === 0) return null;
+    inboxEnd += n;
+  }
+  const size = inbox.readUInt32BE(inboxStart);
+  const start = inboxStart + 4;
+  if (inboxEnd - start >= size) {
+    inboxStart = start + size === inboxEnd ? (inboxEnd = 0) : start + size;
+    return JSON.parse(inbox.toString('utf8', start, start + size));
+  }
+  const frame = Buffer.allocUnsafe(size);
+  let have = inbox.copy(frame, 0, start, inboxEnd);
+  inboxStart = inboxEnd = 0;
+  while (have < size) {
+    const n = readMore(frame, have);
+    if (n === 0) return null;
+    have += n;
+  }
+  return JSON.parse(frame.toString('utf8'));
 }
 
 // ---- console: one log frame per call ------------------------------------------------------
@@ -380,11 +389,14 @@ async function main() {
   }
   resetPeak();
   inheritedKb = process.resourceUsage().maxRSS;
-  let queue = Promise.resolve();
-  readFrames((message) => {
-    if (message.op === 'invoke') queue = queue.then(() => invoke(handler, message));
-  });
   send({ op: 'ready', rss_limit_kb: Number.isFinite(LIMIT_KB) ? LIMIT_KB : null });
+  // A handle that keeps the event loop alive while an invocation waits on nothing else (a promise
+  // that never settles times out; it must not end the process).
+  setInterval(() => {}, 1 << 30);
+  for (let message = nextMessage(); message !== null; message = nextMessage()) {
+    if (message.op === 'invoke') await invoke(handler, message);
+  }
+  process.exit(0); // the emulator is gone
 }
 
 main();
