@@ -161,6 +161,8 @@ class Bench:
         self.wrk = wrk
         self.seconds = seconds
         self.notes: list[tuple[str, str]] = []
+        self.profile: Path | None = None
+        """With --profile: py-spy samples each fnemu row's server during its last wrk run, into here."""
         self._stack = stack
 
     def start(self, argv: list[str], name: str, url: str | None = None) -> Server:
@@ -399,9 +401,17 @@ def measure(bench: Bench, target: Target, *, warm: bool) -> Row:
     url = server.url + target.path
     if warm:
         wrk(bench, url, headers, WRK_WARMUP_SECONDS)
+    spy = None
+    if bench.profile is not None and not (target.baseline or target.peer):
+        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-r", "500", "-f", "raw",
+                                "-d", str(bench.seconds), "--nonblocking", "-p", str(server.pid),
+                                "-o", str(bench.profile / f"{re.sub(r'[^a-z0-9]+', '-', target.label)}.txt")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     front0, tree0 = tree_cpu_seconds(server.pid)
     load = wrk(bench, url, headers, bench.seconds)
     front1, tree1 = tree_cpu_seconds(server.pid)
+    if spy is not None:
+        spy.wait(timeout=60)
     workers = descendants(server.pid)
     row = Row(target.label, statistics.median(lat), percentile(lat, 99), load.rps, load.p99_ms,
               (tree1 - tree0) / load.requests * 1e6, rss_mb(server.pid), (front1 - front0) / load.requests * 1e6,
@@ -662,6 +672,27 @@ def render(rows: list[Row], bench: Bench) -> str:
     return "\n".join(out)
 
 
+def top_frames(samples: dict[str, int], top: int = 12) -> list[str]:
+    """`samples`: sample counts by stack (frames joined with ';'): the frames with the most
+    samples of their own, as percentages."""
+    own: dict[str, int] = {}
+    for stack, n in samples.items():
+        frame = stack.rsplit(";", 1)[-1]
+        own[frame] = own.get(frame, 0) + n
+    total = sum(own.values()) or 1
+    ranked = sorted(own.items(), key=lambda item: -item[1])[:top]
+    return [f"{n / total * 100:5.1f}%  {frame}" for frame, n in ranked]
+
+
+def py_spy_profile(path: Path) -> dict[str, int]:
+    """A py-spy `--format raw` file: sample counts by stack."""
+    samples: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples[stack] = samples.get(stack, 0) + int(count)
+    return samples
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=int, default=WRK_SECONDS, choices=range(1, 31), metavar="1-30",
@@ -670,6 +701,8 @@ def main() -> int:
                         help="also measure the peers in tests/bench/peers/ (installed by make bench-compare)")
     parser.add_argument("--no-notes", action="store_true",
                         help="only the request rows: no cold starts, no pytest figures")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample each fnemu server with py-spy during its measured load; print the top frames")
     parser.add_argument("--rounds", type=int, default=ROUNDS, choices=range(1, 6), metavar="1-5",
                         help=f"measurements of each row; the best counts (default {ROUNDS})")
     args = parser.parse_args()
@@ -686,6 +719,9 @@ def main() -> int:
           "fnemu's terminal output (a line per invocation) goes to a file", flush=True)
     with tempfile.TemporaryDirectory(prefix="fnemu-bench-") as tmp, ExitStack() as stack:
         bench = Bench(Path(tmp), wrk_path, args.seconds, stack)
+        if args.profile is not None:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            bench.profile = args.profile
         scenarios = [*SCENARIOS[:1], *([peers] if args.compare else []), *SCENARIOS[1:]]
         if args.no_notes:
             scenarios = [s for s in scenarios if s not in NOTES]
@@ -696,6 +732,9 @@ def main() -> int:
                 row = measure(bench, target, warm=n == 0)
                 rows[target.label] = rows[target.label].best(row) if target.label in rows else row
     print(render(list(rows.values()), bench))
+    for path in sorted(args.profile.glob("fnemu-*.txt")) if args.profile else []:
+        print(f"py-spy, {path.stem} (the server process, wall-clock samples of its own frames):")
+        print("\n".join("  " + line for line in top_frames(py_spy_profile(path))))
     return 1 if any(r.checks for r in rows.values()) else 0
 
 

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
-from bench import HELLO_NODE_LAMBDA, HELLO_NODE_WEB, HELLO_PY, TICKS  # noqa: E402
+from bench import HELLO_NODE_LAMBDA, HELLO_NODE_WEB, HELLO_PY, TICKS, py_spy_profile, top_frames  # noqa: E402
 
 from emulator.events.apigw import event_v1  # noqa: E402
 from emulator.events.request import HttpRequest  # noqa: E402
@@ -125,24 +125,19 @@ def run(kind: str, calls: int, profile: Path | None) -> None:
         _print_profile(profile, node)
 
 
-def _print_profile(profile: Path, node: bool, top: int = 15) -> None:
-    """Self time by function, the top `top`."""
-    self_time: Counter[str] = Counter()
+def _print_profile(profile: Path, node: bool) -> None:
+    """The frames with the most samples of their own."""
     if node:
         newest = max(profile.glob("*.cpuprofile"), key=lambda p: p.stat().st_mtime)
         prof = json.loads(newest.read_text())
         by_id = {n["id"]: n for n in prof["nodes"]}
+        samples: Counter[str] = Counter()
         for sample in prof["samples"]:
             frame = by_id[sample]["callFrame"]
-            where = f"{frame['functionName'] or '(anonymous)'} {Path(frame['url']).name}:{frame['lineNumber'] + 1}"
-            self_time[where] += 1
+            samples[f"{frame['functionName'] or '(anonymous)'} {Path(frame['url']).name}:{frame['lineNumber'] + 1}"] += 1
     else:
-        for line in (profile / "py.txt").read_text().splitlines():
-            stack, _, count = line.rpartition(" ")
-            self_time[stack.split(";")[-1]] += int(count)
-    total = sum(self_time.values()) or 1
-    for where, n in self_time.most_common(top):
-        print(f"  {n / total * 100:5.1f}%  {where}")
+        samples = Counter(py_spy_profile(profile / "py.txt"))
+    print("\n".join("  " + line for line in top_frames(samples, 15)))
 
 
 def main() -> None:
