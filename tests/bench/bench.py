@@ -78,6 +78,19 @@ export const handler = async (event) => ({
 });
 """
 
+HELLO_GCF = """\
+def hello(request):
+    return {"message": "hello"}
+"""
+
+HELLO_AZURE = """\
+import azure.functions as func
+
+
+def main(req):
+    return func.HttpResponse('{"message": "hello"}', mimetype="application/json")
+"""
+
 COLD_STARTS = 10
 """Deploys per handler kind in the cold-start figures (their median is shown)."""
 PYTEST_RUNS = 3
@@ -90,8 +103,8 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
     "node web": [("p50", "<=", 2.0), ("rps", ">=", 0.4), ("cpu", "<=", 3.5)],
 }
 """Issue 17, warm, with every feature on, as ratios to the bare handler; rows by label."""
-NODE_LAMBDA_CPU_VS_PYTHON = 1.3
-"""Issue 17: Node lambda's CPU/req within this factor of Python lambda's (auth none)."""
+CPU_VS_PYTHON_LAMBDA = 1.3
+"""Issue 17: Node lambda's, gcf's and azure's CPU/req within this factor of Python lambda's (auth none)."""
 
 
 @dataclass
@@ -452,8 +465,10 @@ def _api(url: str, method: str, path: str, body: object | None = None) -> tuple[
         conn.close()
 
 
-def _deploy(url: str, name: str, code: str, auth: str) -> None:
-    body = {"name": name, "code": code, "triggers": [{"type": "http", "config": {"auth": auth}}]}
+def _deploy(url: str, name: str, code: str, auth: str, runtime: str | None = None) -> None:
+    body: dict[str, object] = {"name": name, "code": code, "triggers": [{"type": "http", "config": {"auth": auth}}]}
+    if runtime is not None:
+        body["runtime"] = runtime
     status, fn = _api(url, "POST", "/v1/local/functions", body)
     if status not in (200, 201):
         raise SystemExit(f"deploy {name}: {status} {fn}")
@@ -491,6 +506,17 @@ def fnemu_node_hello(bench: Bench) -> list[Target]:
         server = bench.start(_fnemu_argv(), f"fnemu-node-{style}")
         _deploy(server.url, "hello", code, "none")
         targets.append(Target(f"fnemu /fn/ node {style}, auth none", server, "/v1/local/fn/hello",
+                              check=_check_logged(server, "hello")))
+    return targets
+
+
+def fnemu_python_styles_hello(bench: Bench) -> list[Target]:
+    """A warm Python hello in the gcf and azure styles, public, one emulator per row as above."""
+    targets = []
+    for style, code in (("gcf", HELLO_GCF), ("azure", HELLO_AZURE)):
+        server = bench.start(_fnemu_argv(), f"fnemu-python-{style}")
+        _deploy(server.url, "hello", code, "none", runtime=style)
+        targets.append(Target(f"fnemu /fn/ {style} python, auth none", server, "/v1/local/fn/hello",
                               check=_check_logged(server, "hello")))
     return targets
 
@@ -595,7 +621,8 @@ def peers(bench: Bench) -> list[Target]:
 
 
 SCENARIOS: list[Callable[[Bench], list[Target]]] = [
-    bare_hello, fnemu_python_hello, fnemu_node_hello, cold_starts, pytest_fixture_overhead,
+    bare_hello, fnemu_python_hello, fnemu_node_hello, fnemu_python_styles_hello, cold_starts,
+    pytest_fixture_overhead,
 ]
 NOTES = (cold_starts, pytest_fixture_overhead)
 """The scenarios that only add notes."""
@@ -654,11 +681,11 @@ def render(rows: list[Row], bench: Bench) -> str:
             parts.append(f"{names[key]} {ratios[key]:.2f}x {op} {limit}x {'PASS' if ok else 'FAIL'}")
         out.append(f"  {r.label:<{width}}" + " | ".join(parts))
     python = next((r for r in rows if r.label == "fnemu /fn/ python, auth none"), None)
-    node_lambda = next((r for r in rows if r.label.startswith("fnemu /fn/ node lambda")), None)
-    if python and node_lambda:
-        ratio = node_lambda.cpu_us / python.cpu_us
-        out.append(f"  {node_lambda.label:<{width}}CPU/req {ratio:.2f}x Python lambda's <= "
-                   f"{NODE_LAMBDA_CPU_VS_PYTHON}x {'PASS' if ratio <= NODE_LAMBDA_CPU_VS_PYTHON else 'FAIL'}")
+    for r in rows:
+        if python and r.label.startswith(("fnemu /fn/ node lambda", "fnemu /fn/ gcf", "fnemu /fn/ azure")):
+            ratio = r.cpu_us / python.cpu_us
+            out.append(f"  {r.label:<{width}}CPU/req {ratio:.2f}x Python lambda's <= "
+                       f"{CPU_VS_PYTHON_LAMBDA}x {'PASS' if ratio <= CPU_VS_PYTHON_LAMBDA else 'FAIL'}")
     out.append("CPU us/req of the server process alone (the rest is its workers):")
     for r in rows:
         if not r.baseline and not r.peer:
