@@ -10,8 +10,10 @@ NODE_STAMP := $(HONO)/node_modules/.installed
 # fresh clone take turns, and the second finds the work done (flock is util-linux's).
 SETUP_LOCK := .setup.lock
 LOCKED := flock -n $(SETUP_LOCK) true || echo "waiting for another make to finish the set-up..."; flock $(SETUP_LOCK)
+PEERS := tests/bench/peers
+PEERS_STAMP := $(PEERS)/node_modules/.installed
 
-.PHONY: run setup test fuzz soak bench clean browser
+.PHONY: run setup test fuzz soak bench bench-compare clean browser
 
 # A venv holds absolute paths, so it is built in place, never moved: without a stamp (a first
 # set-up, or one that was interrupted) it is made afresh; a newer pyproject.toml reinstalls into it.
@@ -68,5 +70,15 @@ bench: $(STAMP) browser
 	$(BIN)/python tests/bench/pytest_bench.py
 	$(BIN)/python tests/bench/ui_bench.py
 
+# The peers bench-compare measures fnemu against (Miniflare 3, functions-framework for Node), pinned
+# by their lock file; functions-framework for Python is in the test extras.
+$(PEERS_STAMP): $(PEERS)/package-lock.json
+	cd $(PEERS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PEERS_STAMP)
+
+bench-compare: $(STAMP) $(PEERS_STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python tests/bench/bench.py --compare
+
 clean:
-	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules $(SETUP_LOCK)
+	rm -rf $(VENV) build *.egg-info $(HONO)/node_modules $(PEERS)/node_modules $(SETUP_LOCK)

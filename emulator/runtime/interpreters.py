@@ -16,7 +16,7 @@ from ..errors import DeployError
 if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
 
-__all__ = ["BOOTSTRAP", "node_command", "node_worker", "python_worker"]
+__all__ = ["BOOTSTRAP", "node_command", "node_heap_flags", "node_worker", "python_worker"]
 
 BOOTSTRAP = Path(__file__).parent / "bootstrap"
 
@@ -46,8 +46,11 @@ def node_command(version: FunctionVersion, config: Config) -> list[str]:
     if node is None:
         raise DeployError(f"language: node functions need Node.js 20+; {config.node!r} was not found "
                           "(install it, or point --node at it)", "language")
-    memory_mb = version.spec.memory_mb
-    semi_space = min(max(memory_mb // 32, 1), 16)  # V8's default, 16 MB each, overruns small limits
     prefix = [_SETPRIV, "--pdeathsig", "KILL"] if _SETPRIV else []
-    return [*prefix, node, f"--max-semi-space-size={semi_space}",
-            f"--max-old-space-size={memory_mb - 4 * semi_space}"]
+    return [*prefix, node, *node_heap_flags(version.spec.memory_mb)]
+
+
+def node_heap_flags(memory_mb: int) -> list[str]:
+    """V8's heap sizes for a function of `memory_mb`."""
+    semi_space = min(max(memory_mb // 32, 1), 16)  # V8's default, 16 MB each, overruns small limits
+    return [f"--max-semi-space-size={semi_space}", f"--max-old-space-size={memory_mb - 4 * semi_space}"]

@@ -8,7 +8,11 @@ Each row is a server process this script starts on 127.0.0.1 and measures the sa
   RSS           the server process, and its largest worker, after the load
 The rows are measured in turn, ROUNDS times over (all servers stay up, idle when not measured),
 and each figure is the best of its rounds: on a shared machine other load only ever adds.
-Every fnemu figure is also printed as a ratio to the bare handler, then issue 3's targets.
+Every fnemu figure is also printed as a ratio to the bare handler, then issue 17's targets.
+
+With --compare (`make bench-compare`) the same hello is also served by the peers in tests/bench/peers/
+(Miniflare 3, functions-framework for Node and for Python, from their pinned registry packages), and
+every row gets its ratio to the best peer of each column in the same run.
 
 A scenario is a function in SCENARIOS: it starts what it measures (with `Bench.start`, which
 stops it by pid when the run ends) and returns the targets to measure. Figures that are not
@@ -74,13 +78,33 @@ export const handler = async (event) => ({
 });
 """
 
+HELLO_GCF = """\
+def hello(request):
+    return {"message": "hello"}
+"""
+
+HELLO_AZURE = """\
+import azure.functions as func
+
+
+def main(req):
+    return func.HttpResponse('{"message": "hello"}', mimetype="application/json")
+"""
+
 COLD_STARTS = 10
 """Deploys per handler kind in the cold-start figures (their median is shown)."""
 PYTEST_RUNS = 3
 """Inner pytest runs per variant in the fixture-overhead figures (the best counts)."""
 
-TARGETS: list[tuple[str, str, float]] = [("p50", "<=", 2.0), ("rps", ">=", 0.45), ("cpu", "<=", 2.5)]
-"""Issue 3: with every feature on, as ratios to the bare handler."""
+PEERS = HERE / "peers"
+
+TARGETS: dict[str, list[tuple[str, str, float]]] = {
+    "python": [("p50", "<=", 1.6), ("rps", ">=", 0.5), ("cpu", "<=", 2.5)],
+    "node web": [("p50", "<=", 2.0), ("rps", ">=", 0.4), ("cpu", "<=", 3.5)],
+}
+"""Issue 17, warm, with every feature on, as ratios to the bare handler; rows by label."""
+CPU_VS_PYTHON_LAMBDA = 1.3
+"""Issue 17: Node lambda's, gcf's and azure's CPU/req within this factor of Python lambda's (auth none)."""
 
 
 @dataclass
@@ -97,6 +121,7 @@ class Row:
     workers: int = 0
     baseline: bool = False
     checks: list[str] = field(default_factory=list)
+    peer: bool = False
 
     def best(self, other: Row) -> Row:
         """Each figure at its best of the two measurements (checks from both); the CPU split is
@@ -107,7 +132,7 @@ class Row:
                    min(self.cpu_us, other.cpu_us), max(self.rss_mb, other.rss_mb),
                    split.front_cpu_us,
                    max(self.worker_rss_mb or 0.0, other.worker_rss_mb or 0.0) or None,
-                   max(self.workers, other.workers), self.baseline, self.checks + other.checks)
+                   max(self.workers, other.workers), self.baseline, self.checks + other.checks, self.peer)
 
 
 @dataclass
@@ -119,6 +144,7 @@ class Target:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     baseline: bool = False
+    peer: bool = False
     check: Callable[[Row], None] | None = None
     """Called after each measurement; appends to row.checks what looks wrong."""
 
@@ -148,15 +174,18 @@ class Bench:
         self.wrk = wrk
         self.seconds = seconds
         self.notes: list[tuple[str, str]] = []
+        self.profile: Path | None = None
+        """With --profile: py-spy samples each fnemu row's server during its last wrk run, into here."""
         self._stack = stack
 
-    def start(self, argv: list[str], name: str) -> Server:
+    def start(self, argv: list[str], name: str, url: str | None = None) -> Server:
         """A server that runs until the end of the benchmark."""
-        return self._stack.enter_context(self.running(argv, name))
+        return self._stack.enter_context(self.running(argv, name, url))
 
     @contextmanager
-    def running(self, argv: list[str], name: str) -> Iterator[Server]:
-        """Start a server whose first stdout line has its URL; stop it (by pid) on the way out."""
+    def running(self, argv: list[str], name: str, url: str | None = None) -> Iterator[Server]:
+        """Start a server whose first stdout line has its URL (or that is told to serve at `url`: it
+        is up once that port takes a connection); stop it (by pid) on the way out."""
         out_path = self.workdir / f"{name}.out"
         env = {k: v for k, v in os.environ.items() if k not in ("FNEMU_TOKEN", "FNEMU_URL")}
         cwd = self.workdir / f"{name}.cwd"  # no ./functions folder to pick up
@@ -164,7 +193,8 @@ class Bench:
         with open(out_path, "wb") as out, open(self.workdir / f"{name}.err", "wb") as err:
             proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd, env=env)
         try:
-            url = _wait_for_url(proc, out_path, self.workdir / f"{name}.err")
+            url = url or _wait_for_url(proc, out_path, self.workdir / f"{name}.err")
+            _wait_for_port(proc, url, self.workdir / f"{name}.err")
             yield Server(proc, url, out_path)
         finally:
             _stop(proc)
@@ -184,6 +214,27 @@ def _wait_for_url(proc: subprocess.Popen[bytes], out_path: Path, err_path: Path)
             raise SystemExit(f"{proc.args} exited {proc.returncode}:\n{err_path.read_text(errors='replace')}")
         time.sleep(0.02)
     raise SystemExit(f"{proc.args} printed no URL within {START_TIMEOUT:g} s")
+
+
+def _wait_for_port(proc: subprocess.Popen[bytes], url: str, err_path: Path) -> None:
+    m = re.match(r"http://([^:/]+):(\d+)", url)
+    assert m, url
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((m.group(1), int(m.group(2))), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"{proc.args} exited {proc.returncode}:\n{err_path.read_text(errors='replace')}")
+            time.sleep(0.02)
+    raise SystemExit(f"{proc.args} took no connection at {url} within {START_TIMEOUT:g} s")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -363,13 +414,22 @@ def measure(bench: Bench, target: Target, *, warm: bool) -> Row:
     url = server.url + target.path
     if warm:
         wrk(bench, url, headers, WRK_WARMUP_SECONDS)
+    spy = None
+    if bench.profile is not None and not (target.baseline or target.peer):
+        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-r", "500", "-f", "raw",
+                                "-d", str(bench.seconds), "--nonblocking", "-p", str(server.pid),
+                                "-o", str(bench.profile / f"{re.sub(r'[^a-z0-9]+', '-', target.label)}.txt")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     front0, tree0 = tree_cpu_seconds(server.pid)
     load = wrk(bench, url, headers, bench.seconds)
     front1, tree1 = tree_cpu_seconds(server.pid)
+    if spy is not None:
+        spy.wait(timeout=60)
     workers = descendants(server.pid)
     row = Row(target.label, statistics.median(lat), percentile(lat, 99), load.rps, load.p99_ms,
               (tree1 - tree0) / load.requests * 1e6, rss_mb(server.pid), (front1 - front0) / load.requests * 1e6,
-              max((rss_mb(p) for p in workers), default=None), len(workers), target.baseline)
+              max((rss_mb(p) for p in workers), default=None), len(workers), target.baseline,
+              peer=target.peer)
     if load.bad:
         row.checks.append(f"{load.bad} of {load.requests} wrk responses were not 2xx or failed")
     if target.check is not None:
@@ -405,8 +465,10 @@ def _api(url: str, method: str, path: str, body: object | None = None) -> tuple[
         conn.close()
 
 
-def _deploy(url: str, name: str, code: str, auth: str) -> None:
-    body = {"name": name, "code": code, "triggers": [{"type": "http", "config": {"auth": auth}}]}
+def _deploy(url: str, name: str, code: str, auth: str, runtime: str | None = None) -> None:
+    body: dict[str, object] = {"name": name, "code": code, "triggers": [{"type": "http", "config": {"auth": auth}}]}
+    if runtime is not None:
+        body["runtime"] = runtime
     status, fn = _api(url, "POST", "/v1/local/functions", body)
     if status not in (200, 201):
         raise SystemExit(f"deploy {name}: {status} {fn}")
@@ -448,17 +510,24 @@ def fnemu_node_hello(bench: Bench) -> list[Target]:
     return targets
 
 
-def _worker_of(server: Server, name: str) -> int:
-    """The pid of the worker running function `name` (its entry file is in its command line)."""
-    entry = f"/{name}.".encode()
-    for pid in descendants(server.pid):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if entry in f.read():
-                    return pid
-        except OSError:
-            continue
-    raise SystemExit(f"no worker found for {name}")
+def fnemu_python_styles_hello(bench: Bench) -> list[Target]:
+    """A warm Python hello in the gcf and azure styles, public, one emulator per row as above."""
+    targets = []
+    for style, code in (("gcf", HELLO_GCF), ("azure", HELLO_AZURE)):
+        server = bench.start(_fnemu_argv(), f"fnemu-python-{style}")
+        _deploy(server.url, "hello", code, "none", runtime=style)
+        targets.append(Target(f"fnemu /fn/ {style} python, auth none", server, "/v1/local/fn/hello",
+                              check=_check_logged(server, "hello")))
+    return targets
+
+
+def _new_worker(server: Server, before: set[int]) -> int:
+    """The pid of the one worker started since `before` was listed (the code file of a version has
+    the style's name, not the function's: the process tree tells them apart)."""
+    new = [pid for pid in descendants(server.pid) if pid not in before and rss_mb(pid)]
+    if len(new) != 1:
+        raise SystemExit(f"expected one new worker, found {new}")
+    return new[0]
 
 
 def cold_starts(bench: Bench) -> list[Target]:
@@ -472,6 +541,7 @@ def cold_starts(bench: Bench) -> list[Target]:
         totals, deploys, rss = [], [], []
         for i in range(COLD_STARTS):
             name = f"cold-{label.replace(' ', '-')}-{i}"
+            before = set(descendants(server.pid))
             t0 = time.perf_counter()
             _deploy(server.url, name, code, "none")
             t1 = time.perf_counter()
@@ -481,11 +551,12 @@ def cold_starts(bench: Bench) -> list[Target]:
                 raise SystemExit(f"cold start {label}: {status} {body}")
             totals.append((t2 - t0) * 1000)
             deploys.append((t1 - t0) * 1000)
-            rss.append(rss_mb(_worker_of(server, name)))
+            worker = _new_worker(server, before)
+            rss.append(rss_mb(worker))
             if i < COLD_STARTS - 1:
                 _api(server.url, "DELETE", f"/v1/local/functions/{name}")
             elif label != "node web":
-                kept.append(_worker_of(server, name))
+                kept.append(worker)
         bench.notes.append((f"cold start, {label} (deploy -> first response, median of {COLD_STARTS})",
                             f"{statistics.median(totals):.0f} ms (deploy {statistics.median(deploys):.0f} ms "
                             f"+ first call {statistics.median(totals) - statistics.median(deploys):.0f} ms); "
@@ -530,9 +601,31 @@ def pytest_fixture_overhead(bench: Bench) -> list[Target]:
     return []
 
 
+def peers(bench: Bench) -> list[Target]:
+    """The same hello on the peers (`make bench-compare` installs them): Miniflare 3 (workerd, a
+    Workers fetch handler) and functions-framework for Node and for Python (an HTTP function),
+    each as its own command starts it, on 127.0.0.1."""
+    node_modules = PEERS / "node_modules"
+    if not node_modules.is_dir():
+        raise SystemExit(f"the peers are not installed: cd {PEERS} && npm ci (make bench-compare does it)")
+    port = free_port()
+    ff_python = Path(sys.executable).with_name("functions-framework")
+    servers = [
+        ("Miniflare 3 (workerd)", bench.start(["node", str(PEERS / "miniflare_server.mjs")], "miniflare")),
+        ("functions-framework node", bench.start(["node", str(PEERS / "ff_node_server.js")], "ff-node")),
+        ("functions-framework python", bench.start(
+            [str(ff_python), "--target", "hello", "--source", str(PEERS / "hello.py"), "--host", "127.0.0.1",
+             "--port", str(port)], "ff-python", url=f"http://127.0.0.1:{port}")),
+    ]
+    return [Target(label, server, "/", peer=True) for label, server in servers]
+
+
 SCENARIOS: list[Callable[[Bench], list[Target]]] = [
-    bare_hello, fnemu_python_hello, fnemu_node_hello, cold_starts, pytest_fixture_overhead,
+    bare_hello, fnemu_python_hello, fnemu_node_hello, fnemu_python_styles_hello, cold_starts,
+    pytest_fixture_overhead,
 ]
+NOTES = (cold_starts, pytest_fixture_overhead)
+"""The scenarios that only add notes."""
 
 
 # ---------------------------------------------------------------- report
@@ -564,22 +657,38 @@ def render(rows: list[Row], bench: Bench) -> str:
             text.append(shown if r.baseline else f"{shown} ({_ratio(value, ref)})")
         text.append("-" if r.worker_rss_mb is None else f"{r.worker_rss_mb:.1f} x{r.workers}")
         out.append(f"{r.label:<{width}}" + "".join(f"{t:>16}" for t in text))
+    peer_rows = [r for r in rows if r.peer]
+    if peer_rows:
+        best = {"p50": min(r.p50_ms for r in peer_rows), "rps": max(r.rps for r in peer_rows),
+                "cpu": min(r.cpu_us for r in peer_rows)}
+        out.append("")
+        out.append("ratios to the best peer of each column (seq p50 "
+                   f"{best['p50']:.3f} ms, req/s {best['rps']:,.0f}, CPU {best['cpu']:.0f} us/req):")
+        for r in rows:
+            out.append(f"  {r.label:<{width}}seq p50 {r.p50_ms / best['p50']:.2f}x | req/s {r.rps / best['rps']:.2f}x"
+                       f" | CPU/req {r.cpu_us / best['cpu']:.2f}x")
     out.append("")
-    out.append("targets (issue 3, ratios to the bare handler):")
+    out.append("targets (issue 17, ratios to the bare handler):")
     names = {"p50": "seq p50", "rps": "req/s", "cpu": "CPU/req"}
     for r in rows:
-        if r.baseline:
+        targets = next((t for key, t in TARGETS.items() if r.label.startswith(f"fnemu /fn/ {key}")), None)
+        if targets is None:
             continue
         ratios = _ratios(r, base)
         parts = []
-        for key, op, limit in TARGETS:
+        for key, op, limit in targets:
             ok = ratios[key] <= limit if op == "<=" else ratios[key] >= limit
-            parts.append(f"{names[key]} {ratios[key]:.2f}x {'<=' if op == '<=' else '>='} {limit}x "
-                         f"{'PASS' if ok else 'FAIL'}")
+            parts.append(f"{names[key]} {ratios[key]:.2f}x {op} {limit}x {'PASS' if ok else 'FAIL'}")
         out.append(f"  {r.label:<{width}}" + " | ".join(parts))
+    python = next((r for r in rows if r.label == "fnemu /fn/ python, auth none"), None)
+    for r in rows:
+        if python and r.label.startswith(("fnemu /fn/ node lambda", "fnemu /fn/ gcf", "fnemu /fn/ azure")):
+            ratio = r.cpu_us / python.cpu_us
+            out.append(f"  {r.label:<{width}}CPU/req {ratio:.2f}x Python lambda's <= "
+                       f"{CPU_VS_PYTHON_LAMBDA}x {'PASS' if ratio <= CPU_VS_PYTHON_LAMBDA else 'FAIL'}")
     out.append("CPU us/req of the server process alone (the rest is its workers):")
     for r in rows:
-        if not r.baseline:
+        if not r.baseline and not r.peer:
             out.append(f"  {r.label:<{width}}{r.front_cpu_us:.0f} ({_ratio(r.front_cpu_us, base.cpu_us)} of the "
                        f"bare handler's), workers {r.cpu_us - r.front_cpu_us:.0f}")
     for r in rows:
@@ -590,10 +699,37 @@ def render(rows: list[Row], bench: Bench) -> str:
     return "\n".join(out)
 
 
+def top_frames(samples: dict[str, int], top: int = 12) -> list[str]:
+    """`samples`: sample counts by stack (frames joined with ';'): the frames with the most
+    samples of their own, as percentages."""
+    own: dict[str, int] = {}
+    for stack, n in samples.items():
+        frame = stack.rsplit(";", 1)[-1]
+        own[frame] = own.get(frame, 0) + n
+    total = sum(own.values()) or 1
+    ranked = sorted(own.items(), key=lambda item: -item[1])[:top]
+    return [f"{n / total * 100:5.1f}%  {frame}" for frame, n in ranked]
+
+
+def py_spy_profile(path: Path) -> dict[str, int]:
+    """A py-spy `--format raw` file: sample counts by stack."""
+    samples: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples[stack] = samples.get(stack, 0) + int(count)
+    return samples
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=int, default=WRK_SECONDS, choices=range(1, 31), metavar="1-30",
                         help=f"wrk duration per row and round (default {WRK_SECONDS})")
+    parser.add_argument("--compare", action="store_true",
+                        help="also measure the peers in tests/bench/peers/ (installed by make bench-compare)")
+    parser.add_argument("--no-notes", action="store_true",
+                        help="only the request rows: no cold starts, no pytest figures")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample each fnemu server with py-spy during its measured load; print the top frames")
     parser.add_argument("--rounds", type=int, default=ROUNDS, choices=range(1, 6), metavar="1-5",
                         help=f"measurements of each row; the best counts (default {ROUNDS})")
     args = parser.parse_args()
@@ -610,13 +746,22 @@ def main() -> int:
           "fnemu's terminal output (a line per invocation) goes to a file", flush=True)
     with tempfile.TemporaryDirectory(prefix="fnemu-bench-") as tmp, ExitStack() as stack:
         bench = Bench(Path(tmp), wrk_path, args.seconds, stack)
-        targets = [t for scenario in SCENARIOS for t in scenario(bench)]
+        if args.profile is not None:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            bench.profile = args.profile
+        scenarios = [*SCENARIOS[:1], *([peers] if args.compare else []), *SCENARIOS[1:]]
+        if args.no_notes:
+            scenarios = [s for s in scenarios if s not in NOTES]
+        targets = [t for scenario in scenarios for t in scenario(bench)]
         rows: dict[str, Row] = {}
         for n in range(args.rounds):
             for target in targets:
                 row = measure(bench, target, warm=n == 0)
                 rows[target.label] = rows[target.label].best(row) if target.label in rows else row
     print(render(list(rows.values()), bench))
+    for path in sorted(args.profile.glob("fnemu-*.txt")) if args.profile else []:
+        print(f"py-spy, {path.stem} (the server process, wall-clock samples of its own frames):")
+        print("\n".join("  " + line for line in top_frames(py_spy_profile(path))))
     return 1 if any(r.checks for r in rows.values()) else 0
 
 

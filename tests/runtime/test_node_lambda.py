@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,28 @@ export const handler = async () => {
     lines = [(line["level"], line["message"]) for line in entry["consoleLogs"]]
     assert lines == [("log", "one 1 { two: 2 }"), ("info", "info"), ("warn", "warn"), ("error", "error"),
                      ("debug", "debug"), ("log", "raw line")]
+
+
+def test_nothing_of_the_function_runs_between_invocations(fnemu):
+    """As the platform freezes it: a timer left behind by one invocation fires only once the next
+    one lets the event loop run, and its log line is that invocation's."""
+    code = """
+let ticks = 0;
+export const handler = async (event) => {
+  const seen = ticks;
+  if (event.path === '/leave') setTimeout(() => { ticks += 1; console.log('late tick'); }, 0);
+  else await new Promise((resolve) => setTimeout(resolve, 20));
+  return { statusCode: 200, body: String(seen) };
+};
+"""
+    fnemu.deploy("frozen", code)
+    assert fnemu.call("frozen", path="/leave").text == "0"
+    time.sleep(0.3)  # the timer is due long before the next call; it must not have run
+    assert fnemu.call("frozen").text == "0"
+    assert fnemu.call("frozen").text == "1"
+    first, second, third = reversed(fnemu.logs("frozen"))
+    assert not first["consoleLogs"]
+    assert [line["message"] for line in second["consoleLogs"]] == ["late tick"]
 
 
 def test_console_past_the_cap_is_truncated_and_marked(make_emulator):

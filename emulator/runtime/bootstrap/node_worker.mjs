@@ -8,10 +8,8 @@
 // is called with an invocation's event and what of its return value becomes the reply (the
 // emulator's side is emulator/runtime/styles/).
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
@@ -33,6 +31,7 @@ const STYLES = {
   lambda: { find: lambdaHandler, call: callLambda },
 };
 const STYLE = STYLES[styleName];
+let responseState; // the symbol of undici's Response state (bodySource, below)
 
 // ---- frames ------------------------------------------------------------------------------
 
@@ -57,31 +56,63 @@ function sendBody(body) {
   for (let offset = 0; offset < frame.length; ) offset += fs.writeSync(WRITE_FD, frame, offset);
 }
 
-function readFrames(onMessage) {
-  const input = new net.Socket({ fd: READ_FD, readable: true, writable: false });
-  let buffered = Buffer.alloc(0);
-  input.on('data', (chunk) => {
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-    let pos = 0;
-    while (buffered.length - pos >= 4) {
-      const size = buffered.readUInt32BE(pos);
-      if (buffered.length - pos - 4 < size) break;
-      onMessage(JSON.parse(buffered.toString('utf8', pos + 4, pos + 4 + size)));
-      pos += 4 + size;
+// The next frame from the emulator, read with the worker blocked: between invocations nothing of
+// the function runs (as on the platform, which freezes it), and a call costs no event-loop wake-up.
+// Usually one read holds the whole frame; a bigger one is gathered from parts. null: the emulator
+// is gone.
+const inbox = Buffer.allocUnsafe(65536);
+let inboxStart = 0;
+let inboxEnd = 0;
+
+function readMore(into, offset) {
+  for (;;) {
+    try {
+      return fs.readSync(READ_FD, into, offset, into.length - offset, null);
+    } catch (err) {
+      if (err.code !== 'EAGAIN' && err.code !== 'EINTR') throw err;
     }
-    buffered = buffered.subarray(pos);
-  });
-  input.on('end', () => process.exit(0)); // the emulator is gone
+  }
 }
 
-// ---- console: one log frame per call, attributed to its invocation across awaits ----------
+function nextMessage() {
+  while (inboxEnd - inboxStart < 4) {
+    if (inboxStart > 0) {
+      inbox.copy(inbox, 0, inboxStart, inboxEnd);
+      inboxEnd -= inboxStart;
+      inboxStart = 0;
+    }
+    const n = readMore(inbox, inboxEnd);
+    if (n === 0) return null;
+    inboxEnd += n;
+  }
+  const size = inbox.readUInt32BE(inboxStart);
+  const start = inboxStart + 4;
+  if (inboxEnd - start >= size) {
+    inboxStart = start + size === inboxEnd ? (inboxEnd = 0) : start + size;
+    return JSON.parse(inbox.toString('utf8', start, start + size));
+  }
+  const frame = Buffer.allocUnsafe(size);
+  let have = inbox.copy(frame, 0, start, inboxEnd);
+  inboxStart = inboxEnd = 0;
+  while (have < size) {
+    const n = readMore(frame, have);
+    if (n === 0) return null;
+    have += n;
+  }
+  return JSON.parse(frame.toString('utf8'));
+}
 
-const invocations = new AsyncLocalStorage();
+// ---- console: one log frame per call ------------------------------------------------------
+
+// Invocations run one at a time (`main` queues them), so the one in progress is a variable: what is
+// logged meanwhile, from any async context, is its output (the emulator attributes it so too). Not
+// an AsyncLocalStorage: on Node 20 it hooks every promise, +25% CPU on a web call.
 const outside = { id: 0, sent: 0, truncated: false };
+let current = outside;
 
 // One console line, cut where this invocation's output reaches the cap.
 function emit(level, args) {
-  const inv = invocations.getStore() ?? outside;
+  const inv = current;
   if (inv.truncated) return;
   let message = util.format(...args);
   const room = CONSOLE_CAP - inv.sent;
@@ -150,7 +181,14 @@ function resetPeak() {
   }
 }
 
+// getrusage's maxRSS is max(this process's VmHWM, the peak exec inherited from the emulator), and
+// costs a sixth of a /proc/self/status read: above `inheritedKb` (no less than that inherited peak)
+// it is this invocation's peak; at or below, the status file says.
+let inheritedKb = Infinity;
+
 function peakKb() {
+  const maxKb = process.resourceUsage().maxRSS;
+  if (maxKb > inheritedKb) return maxKb;
   if (status === null) return 0;
   const text = statusBuf.toString('latin1', 0, fs.readSync(status, statusBuf, 0, statusBuf.length, 0));
   const match = /VmHWM:\s*(\d+)/.exec(text);
@@ -246,12 +284,30 @@ async function callWeb(handler, event) {
   if (!(response instanceof Response) || response.type === 'error') {
     throw new TypeError(`the handler must return a Response, got ${util.inspect(response, { depth: 0 })}`);
   }
-  const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+  const body = (bodySource(response) ?? Buffer.from(await response.arrayBuffer())).toString('base64');
   // The invocation (and its log) lasts until the waitUntil work is done, as on the platform.
-  for (const outcome of await Promise.allSettled(pending)) {
-    if (outcome.status === 'rejected') console.error('waitUntil:', outcome.reason);
+  if (pending.length) {
+    for (const outcome of await Promise.allSettled(pending)) {
+      if (outcome.status === 'rejected') console.error('waitUntil:', outcome.reason);
+    }
   }
   return { status: response.status, headers: [...response.headers], body };
+}
+
+// undici keeps what a Response was made from (a string, or bytes: `Response.json` encodes) beside
+// its body stream; while the stream is unread, those are its bytes, without reading the stream
+// (a third of a hello's time in this worker). Anything else (a stream, a Blob, a read body, an
+// undici without that state) is read as a stream. `warmWeb` finds the state's symbol
+// (`responseState`, declared at the top: the warm-up runs before this line).
+
+function bodySource(response) {
+  const body = responseState && response[responseState]?.body;
+  if (!body) return body === null ? Buffer.alloc(0) : null;
+  if (response.bodyUsed || body.stream?.locked) return null;
+  const { source } = body;
+  if (typeof source === 'string') return Buffer.from(source);
+  if (source instanceof Uint8Array) return Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  return null;
 }
 
 function callLambda(handler, message) {
@@ -287,16 +343,18 @@ function callLambda(handler, message) {
 async function warmWeb() {
   const request = new Request('http://localhost/', { method: 'POST', headers: { 'x-warm': '1' }, body: 'x' });
   const response = new Response(await request.arrayBuffer(), { headers: request.headers });
+  responseState = Object.getOwnPropertySymbols(response).find((s) => s.description === 'state');
   Buffer.from(await response.arrayBuffer());
   for (const header of response.headers) void header;
 }
 
 async function invoke(handler, message) {
   const inv = { id: message.id, sent: 0, truncated: false };
+  current = inv;
   resetPeak();
   let reply;
   try {
-    const value = await invocations.run(inv, () => STYLE.call(handler, message));
+    const value = await STYLE.call(handler, message);
     reply = { op: 'result', id: inv.id, value: value ?? null };
   } catch (err) {
     const { message: text, traceback } = describe(err);
@@ -315,6 +373,7 @@ async function invoke(handler, message) {
     body = stringify({ ...reply, op: 'error', value: undefined, traceback: '', oom: false,
       message: `TypeError: Unable to marshal response: ${err.message}` });
   }
+  current = outside;
   sendBody(body);
 }
 
@@ -328,11 +387,16 @@ async function main() {
     send({ op: 'load_error', message, line });
     process.exit(0);
   }
-  let queue = Promise.resolve();
-  readFrames((message) => {
-    if (message.op === 'invoke') queue = queue.then(() => invoke(handler, message));
-  });
+  resetPeak();
+  inheritedKb = process.resourceUsage().maxRSS;
   send({ op: 'ready', rss_limit_kb: Number.isFinite(LIMIT_KB) ? LIMIT_KB : null });
+  // A handle that keeps the event loop alive while an invocation waits on nothing else (a promise
+  // that never settles times out; it must not end the process).
+  setInterval(() => {}, 1 << 30);
+  for (let message = nextMessage(); message !== null; message = nextMessage()) {
+    if (message.op === 'invoke') await invoke(handler, message);
+  }
+  process.exit(0); // the emulator is gone
 }
 
 main();
