@@ -108,7 +108,8 @@ class Invoker:
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
-                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool))
+                               request if keep_request and len(request.body) <= KEPT_BODY_BYTES else None, tool,
+                               debug=self._runtime.debugging(version)))
         return inv
 
 

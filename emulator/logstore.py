@@ -41,6 +41,8 @@ class LogEntry:
     """The request, when its body was at most KEPT_BODY_BYTES."""
     tool: dict[str, Any] | None = None
     """An agent tool call's `{caller, input, approval_id?}`."""
+    debug: bool = False
+    """The function ran under a debugger (its timeout paused while one held the worker)."""
 
     @property
     def failed(self) -> bool:
@@ -68,6 +70,8 @@ class LogEntry:
             out["source"] = self.source
         if self.tool is not None:
             out["tool"] = self.tool
+        if self.debug:
+            out["debug"] = True
         return out
 
 

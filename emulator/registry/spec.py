@@ -33,7 +33,7 @@ _READ_ONLY = {"version", "createdAt", "updatedAt", "url", "source", "metrics", "
 _FIELDS = {
     "name", "code", "description", "envVars", "timeoutMs", "memoryLimitMb", "triggers", "trigger",
     "agent_tool", "agent_tool_description", "agent_tool_mode", "agent_tool_exposed_to",
-    "language", "runtime", "eventFormat",
+    "language", "runtime", "eventFormat", "debug",
 }
 
 
@@ -64,6 +64,8 @@ class FunctionSpec:
     agent_tool_description: str = ""
     agent_tool_mode: str = "read_only"
     agent_tool_exposed_to: str = "developer_only"
+    debug: bool = False
+    """Its worker runs under a debugger (as with `fnemu start --debug NAME`)."""
     route: HttpRoute | None = HttpRoute.compile({"method": "ANY", "auth": "required"})
     """The http trigger compiled once per deploy; None when the function has no http trigger."""
 
@@ -147,6 +149,7 @@ def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None)
         agent_tool_mode=_enum(body, "agent_tool_mode", ("read_only", "read_write"), "read_only"),  # type: ignore[arg-type]
         agent_tool_exposed_to=_enum(body, "agent_tool_exposed_to", ("developer_only", "end_user"),
                                     "developer_only"),  # type: ignore[arg-type]
+        debug=_bool(body, "debug", False),
     )
 
 

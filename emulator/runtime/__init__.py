@@ -20,6 +20,7 @@ from ..errors import DeployError, LoadError
 from ..events.request import HttpRequest
 from ..registry.detect import code_suffix
 from . import requirements
+from .debugger import Debugger
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
 from .styles import STYLES, Call, MalformedResponse, Response
@@ -43,13 +44,14 @@ class Answer:
 
 
 class Runtime:
-    __slots__ = ("_clock", "_config", "_ids", "_pools")
+    __slots__ = ("_clock", "_config", "_debugger", "_ids", "_pools")
 
     def __init__(self, config: Config, clock: Clock) -> None:
         self._config = config
         self._clock = clock
         self._pools: dict[int, WorkerPool] = {}
         self._ids = itertools.count(1)
+        self._debugger = Debugger(config)
 
     def code_file_name(self, spec: FunctionSpec) -> str:
         """`lambda_function.py`, `main.py`, `index.mjs`...: the style's name for the file."""
@@ -61,6 +63,8 @@ class Runtime:
         style = STYLES.get(version.spec.runtime)
         if style is not None and style.requires is not None:
             await requirements.check(style.name, style.requires, self._config.python)
+        if self._debugger.wants(version):
+            await self._debugger.check(version)
         try:
             await self._pool(version).warm()
         except LoadError as exc:
@@ -92,6 +96,10 @@ class Runtime:
         elif drained is not None:
             drained()
 
+    def debugging(self, version: FunctionVersion) -> bool:
+        """Its worker runs under a debugger (its log entries say so)."""
+        return self._debugger.wants(version)
+
     def workers(self, version: FunctionVersion) -> int:
         pool = self._pools.get(version.revision)
         return pool.size if pool else 0
@@ -104,13 +112,19 @@ class Runtime:
     def _pool(self, version: FunctionVersion) -> WorkerPool:
         pool = self._pools.get(version.revision)
         if pool is None:
-            launch = functools.partial(self._launch, launch_spec(version, self._config))
-            pool = WorkerPool(launch, cap=self._config.max_workers_per_function,
+            debug = self._debugger.wants(version)
+            spec = launch_spec(self._debugger.source(version) if debug else version, self._config)
+            launch = functools.partial(self._launch, spec, version if debug else None)
+            pool = WorkerPool(launch, cap=1 if debug else self._config.max_workers_per_function,
                               idle_seconds=self._config.idle_worker_seconds)
             self._pools[version.revision] = pool
         return pool
 
-    async def _launch(self, spec: LaunchSpec) -> Worker:
-        return await Worker.spawn(spec.argv, spec.env, spec.cwd, label=spec.label,
+    async def _launch(self, spec: LaunchSpec, debugged: FunctionVersion | None) -> Worker:
+        """A worker for the version; `debugged`: the version, when it runs under a debugger."""
+        argv, env, debug = spec.argv, spec.env, None
+        if debugged is not None:
+            argv, env, debug = self._debugger.start(debugged, spec)
+        return await Worker.spawn(argv, env, spec.cwd, label=spec.label,
                                   console_cap=self._config.console_cap_bytes, memory_mb=spec.memory_mb,
-                                  now=self._clock.now, load_timeout=spec.load_timeout)
+                                  now=self._clock.now, load_timeout=spec.load_timeout, debug=debug)

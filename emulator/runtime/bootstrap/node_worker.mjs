@@ -23,7 +23,9 @@ const MEMORY_MB = Number(process.env.FNEMU_MEMORY_MB ?? Infinity);
 const FILE_NAME = path.basename(entry);
 const FILE_URL = pathToFileURL(entry).href;
 const THIS_FILE = import.meta.url;
-for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_CONSOLE_CAP', 'FNEMU_MEMORY_MB']) delete process.env[name];
+// Under `node --inspect` (a function being debugged): its first invocation waits for the debugger.
+const DEBUG_WAIT = process.env.FNEMU_DEBUG_WAIT === '1';
+for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_CONSOLE_CAP', 'FNEMU_MEMORY_MB', 'FNEMU_DEBUG_WAIT']) delete process.env[name];
 process.argv.splice(1, Infinity, entry); // user code sees itself as the script, as under `node FILE`
 
 // style: { warm (optional, before `ready`), find(module exports) -> handler,
@@ -328,7 +330,8 @@ async function main() {
     send({ op: 'load_error', message, line });
     process.exit(0);
   }
-  let queue = Promise.resolve();
+  let queue = DEBUG_WAIT ? import('node:inspector').then((inspector) => inspector.waitForDebugger()).catch(() => {})
+    : Promise.resolve();
   readFrames((message) => {
     if (message.op === 'invoke') queue = queue.then(() => invoke(handler, message));
   });

@@ -1,0 +1,195 @@
+"""§13 `fnemu start --debug`: a function's worker under debugpy or the Node inspector, attached to by
+real debugger clients; its timeout paused while they hold it, other functions unaffected."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from emulator.cli import cli
+from emulator.client import ClientError
+from emulator.config import free_port
+from emulator.keys import REGISTRY, RUNTIME
+
+from tests.helpers import wait_until
+from .debug_clients import CdpClient, DapClient
+
+PY_CODE = """\
+def handler(event, context):
+    total = 0
+    for n in range(3):
+        total += n  # line 4: the breakpoint
+    print("total", total)
+    return {"statusCode": 200, "body": str(total)}
+"""
+BREAKPOINT_LINE = 4
+NODE_CODE = """\
+export default async function handler(req) {
+  const started = Date.now();
+  debugger;
+  return new Response(`resumed after ${Date.now() - started} ms`);
+}
+"""
+OTHER_CODE = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'other'}\n"
+PAUSED = "the timeout is paused"
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(4) as executor:
+        yield executor
+
+
+@pytest.fixture
+def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """What `fnemu start` prints about debug workers (the emulator runs in this process)."""
+    caplog.set_level(logging.INFO, logger="fnemu.debug")
+    return caplog
+
+
+def _pending(call: Future[Any]) -> bool:
+    return not call.done()
+
+
+def _workers(emu: Any, name: str) -> int:
+    app = emu.server.app
+    version = app[REGISTRY].get(emu.app_id, name).current
+    count: int = app[RUNTIME].workers(version)
+    return count
+
+
+def test_python_call_stops_at_a_breakpoint_and_resumes_past_its_timeout(
+        tmp_path: Path, make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    entry = folder / "stepper.py"
+    entry.write_text(PY_CODE)
+    (folder / "stepper.json").write_text('{"timeoutMs": 300}')
+    (folder / "other.py").write_text(OTHER_CODE)
+    port = free_port()
+    emu = make_emulator(functions_dir=folder, debug=frozenset({"stepper"}), debug_port=port)
+    assert f"debugpy listens on 127.0.0.1:{port}" in debug_log.text
+    assert f"code in {folder}" in debug_log.text  # the function's own files: no path mapping needed
+
+    dap = DapClient(port)
+    try:
+        dap.attach({str(entry): [BREAKPOINT_LINE]})
+        call = pool.submit(emu.call, "stepper")
+        stopped = dap.event("stopped")
+        assert stopped["body"]["reason"] == "breakpoint"
+        frames = dap.response(dap.send("stackTrace", threadId=stopped["body"]["threadId"]))["body"]["stackFrames"]
+        assert (frames[0]["source"]["path"], frames[0]["line"]) == (str(entry), BREAKPOINT_LINE)
+
+        wait_until(lambda: PAUSED in debug_log.text, message="the deadline to pass while held")
+        assert _pending(call)
+        others = [pool.submit(emu.call, "other") for _ in range(3)]  # meanwhile, concurrent and served
+        assert [f.result(timeout=20).text for f in others] == ["other"] * 3
+        assert _pending(call)
+
+        second = pool.submit(emu.call, "stepper")  # one worker, held: the second call queues for it
+        assert _workers(emu, "stepper") == 1
+        dap.response(dap.send("setBreakpoints", source={"path": str(entry)}, breakpoints=[]))
+        dap.response(dap.send("continue", threadId=stopped["body"]["threadId"]))
+        response = call.result(timeout=20)
+        assert second.result(timeout=20).text == "3"
+    finally:
+        dap.close()
+    assert (response.status_code, response.text) == (200, "3")
+    assert _workers(emu, "stepper") == 1
+    log = emu.logs("stepper")[-1]  # newest first: the held call is the oldest
+    assert log["debug"] is True and log["status_code"] == 200 and log["error"] is None
+    assert log["duration_ms"] > 300
+    assert [line["message"] for line in log["consoleLogs"]] == [
+        "[fnemu] timeoutMs (300 ms) reached while a debugger holds the worker: the timeout is paused until it detaches",
+        "total 3",
+    ]
+    assert "debug" not in emu.logs("other")[0]
+    assert emu.client.get("stepper")["debug"] is False  # the flag came from --debug, not from its config
+
+
+def test_node_inspector_pauses_and_resumes_while_other_functions_run(
+        make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
+    port = free_port()
+    emu = make_emulator(debug_port=port)
+    emu.deploy("inspected", NODE_CODE, runtime="web", timeoutMs=300, debug=True)
+    emu.deploy("other", OTHER_CODE)
+    assert f"the Node inspector listens on 127.0.0.1:{port}" in debug_log.text
+
+    cdp = CdpClient(port)
+    try:
+        assert cdp.url.startswith(f"ws://127.0.0.1:{port}/")
+        cdp.call("Debugger.enable")
+        call = pool.submit(emu.call, "inspected")
+        paused = cdp.event("Debugger.paused")
+        assert paused["params"]["reason"] == "other"  # the `debugger;` statement
+        wait_until(lambda: PAUSED in debug_log.text, message="the deadline to pass while paused")
+        others = [pool.submit(emu.call, "other") for _ in range(3)]
+        assert [f.result(timeout=20).text for f in others] == ["other"] * 3
+        assert _pending(call)
+        cdp.call("Debugger.resume")
+        response = call.result(timeout=20)
+    finally:
+        cdp.close()
+    assert response.status_code == 200 and response.text.startswith("resumed after ")
+    assert int(response.text.split()[2]) > 300
+    (log,) = emu.logs("inspected")
+    assert log["debug"] is True and log["status_code"] == 200
+    assert emu.client.get("inspected")["debug"] is True
+
+
+def test_debug_wait_holds_the_first_call_until_a_debugger_attaches(
+        make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
+    port = free_port()
+    emu = make_emulator(debug=frozenset({"waiter"}), debug_wait=True, debug_port=port)
+    emu.deploy("waiter", OTHER_CODE, timeoutMs=200)
+    call = pool.submit(emu.call, "waiter")
+    wait_until(lambda: PAUSED in debug_log.text, message="the first call's deadline to pass while it waits")
+    assert _pending(call)
+    dap = DapClient(port)
+    try:
+        dap.attach({})
+        response = call.result(timeout=20)
+    finally:
+        dap.close()
+    assert (response.status_code, response.text) == (200, "other")
+
+
+def test_without_a_debugger_the_timeout_still_fires(make_emulator: Any) -> None:
+    emu = make_emulator(debug=frozenset({"slow"}), debug_port=free_port())
+    emu.deploy("slow", "import time\ndef handler(event, context):\n    time.sleep(30)\n", timeoutMs=200)
+    response = emu.call("slow")
+    assert response.status_code == 504
+    (log,) = emu.logs("slow")
+    assert log["debug"] is True and "timed out after 200 ms" in log["error"]
+
+
+def test_a_python_without_debugpy_is_one_clear_deploy_error(tmp_path: Path, make_emulator: Any) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
+    python = str(venv / "bin" / "python")
+    emu = make_emulator(python=python)
+    with pytest.raises(ClientError) as caught:
+        emu.deploy("fn", OTHER_CODE, debug=True)
+    assert caught.value.status == 400
+    assert caught.value.message == (f"HTTP 400: debug: debugging Python functions needs debugpy in {python}: "
+                                    f"{python} -m pip install debugpy")
+
+
+def test_debug_must_be_a_boolean(fnemu: Any) -> None:
+    with pytest.raises(ClientError) as caught:
+        fnemu.deploy("fn", OTHER_CODE, debug="yes")
+    assert (caught.value.status, caught.value.message) == (400, "HTTP 400: debug: must be true or false")
+
+
+def test_debug_option_refuses_a_name_that_is_not_a_function_name() -> None:
+    result = CliRunner().invoke(cli, ["start", "--debug", "good,bad/name"])
+    assert result.exit_code == 2
+    assert "'bad/name' is not a function name" in result.output
