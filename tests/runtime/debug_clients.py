@@ -69,6 +69,19 @@ class DapClient:
         self.response(self.send("configurationDone"))
         self.response(attach)
 
+    def wait_closed(self, timeout: float = 20.0) -> None:
+        """Read until the other end closes the connection (the debuggee is gone)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, "the debug connection stayed open"
+            self._sock.settimeout(left)
+            try:
+                if not self._sock.recv(65536):
+                    return
+            except ConnectionResetError:
+                return
+
     def close(self) -> None:
         self._sock.close()
 

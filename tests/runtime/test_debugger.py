@@ -4,6 +4,7 @@ real debugger clients; its timeout paused while they hold it, other functions un
 from __future__ import annotations
 
 import logging
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -21,6 +23,7 @@ from emulator.keys import REGISTRY, RUNTIME
 
 from tests.helpers import wait_until
 from .debug_clients import CdpClient, DapClient
+from .procs import descendants, gone, listening_ports
 
 PY_CODE = """\
 def handler(event, context):
@@ -193,3 +196,22 @@ def test_debug_option_refuses_a_name_that_is_not_a_function_name() -> None:
     result = CliRunner().invoke(cli, ["start", "--debug", "good,bad/name"])
     assert result.exit_code == 2
     assert "'bad/name' is not a function name" in result.output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_an_attached_debugger_keeps_no_process_alive_after_the_emulator(
+        fnemu_process: tuple[subprocess.Popen[str], httpx.Client], sig: signal.Signals) -> None:
+    proc, client = fnemu_process
+    client.post("/v1/local/functions", json={"name": "fn", "code": OTHER_CODE, "debug": True}).raise_for_status()
+    (worker,) = descendants(proc.pid)
+    (port,) = listening_ports(worker)
+    dap = DapClient(port)
+    try:
+        dap.attach({})
+        assert client.get("/v1/local/fn/fn").text == "other"
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        wait_until(lambda: gone(worker), message="the debug worker to stop")
+        dap.wait_closed()  # the IDE's connection ends with the worker: no adapter process outlives it
+    finally:
+        dap.close()

@@ -3,8 +3,8 @@
 Started instead of python_worker.py, with the same argv, for a function being debugged (the
 emulator's side is emulator/runtime/debugger.py). FNEMU_DEBUG_PORT names the port on 127.0.0.1;
 with FNEMU_DEBUG_WAIT=1 the first invocation waits until a debugger has attached and configured
-its breakpoints. debugpy starts (and its adapter process is spawned) before the worker limits its
-memory, so neither counts against memoryLimitMb. Imports nothing from the emulator.
+its breakpoints. The debug adapter runs inside the worker (no process of its own that could
+outlive it), and starts before the worker limits its memory. Imports nothing from the emulator.
 """
 
 import importlib.util
@@ -39,7 +39,7 @@ def main():
     try:
         import debugpy
 
-        debugpy.listen(("127.0.0.1", port))
+        debugpy.listen(("127.0.0.1", port), in_process_debug_adapter=True)  # dies with the worker
     except Exception as exc:  # noqa: BLE001 - reported as the load error, not a traceback
         reason = "debugpy is not installed (pip install 'fnemu[debug]')" if isinstance(exc, ImportError) else exc
         worker._send({"op": "load_error", "message": f"the debugger cannot start: {reason}", "line": None})
