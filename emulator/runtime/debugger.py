@@ -46,6 +46,9 @@ _PYTHON_WORKER = str(BOOTSTRAP / "python_worker.py")
 _PYTHON_LAUNCHER = str(BOOTSTRAP / "python_debug.py")
 _NODE_WORKER = str(BOOTSTRAP / "node_worker.mjs")
 _ESTABLISHED = "01"
+_INSPECTOR_LINES = (b"Debugger listening on ", b"Debugger attached.", b"Debugger ending on ",
+                    b"For help, see: https://nodejs.org/en/docs/inspector",
+                    b"Waiting for the debugger to disconnect...")
 
 
 class DebugSession:
@@ -60,6 +63,19 @@ class DebugSession:
         self._attached_once = False
         self._noted: object = None
         """The call whose pause was already told (once per call)."""
+
+    def take_own_lines(self, data: bytes) -> bytes:
+        """The Node inspector's own lines on the worker's stderr ("Debugger attached.") go to the
+        terminal, not into an invocation's console; the rest of `data` is returned."""
+        if b"Debugger " not in data and b"/docs/inspector" not in data:
+            return data
+        kept = []
+        for line in data.splitlines(keepends=True):
+            if line.startswith(_INSPECTOR_LINES):
+                _log.info("debug: %s: %s", self.label, line.decode(errors="replace").rstrip())
+            else:
+                kept.append(line)
+        return b"".join(kept)
 
     def holds(self, call: object, console: Console, timeout: float) -> bool:
         """Asked past `call`'s deadline: whether its timeout is paused. The first time for a call,

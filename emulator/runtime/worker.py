@@ -131,6 +131,10 @@ class Worker:
     def _on_output(self, stream: str, data: bytes) -> None:
         if stream == "stderr":
             self._memory.scan_stderr(data)
+            if self.debug is not None and data:
+                data = self.debug.take_own_lines(data)
+                if not data:
+                    return
         self._console.feed(stream, data)
 
     def _on_exit(self, reason: str) -> None:

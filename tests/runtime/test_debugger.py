@@ -145,6 +145,10 @@ def test_node_inspector_pauses_and_resumes_while_other_functions_run(
     assert int(response.text.split()[2]) > 300
     (log,) = emu.logs("inspected")
     assert log["debug"] is True and log["status_code"] == 200
+    # the inspector's own stderr lines ("Debugger attached.") go to the terminal, not the console
+    assert [line["message"] for line in log["consoleLogs"]] == [
+        "[fnemu] timeoutMs (300 ms) reached while a debugger holds the worker: the timeout is paused until it detaches"]
+    assert "Debugger attached." in debug_log.text
     assert emu.client.get("inspected")["debug"] is True
 
 
