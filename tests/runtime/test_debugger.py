@@ -41,6 +41,7 @@ export default async function handler(req) {
   return new Response(`resumed after ${Date.now() - started} ms`);
 }
 """
+SLOW_CODE = "import time\ndef handler(event, context):\n    time.sleep(0.3)\n    return {'statusCode': 200}\n"
 OTHER_CODE = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'other'}\n"
 PAUSED = "the timeout is paused"
 
@@ -79,8 +80,8 @@ def test_python_call_stops_at_a_breakpoint_and_resumes_past_its_timeout(
     (folder / "other.py").write_text(OTHER_CODE)
     port = free_port()
     emu = make_emulator(functions_dir=folder, debug=frozenset({"stepper"}), debug_port=port)
-    assert f"debugpy listens on 127.0.0.1:{port}" in debug_log.text
-    assert f"code in {folder}" in debug_log.text  # the function's own files: no path mapping needed
+    wait_until(lambda: f"debugpy listens on 127.0.0.1:{port}" in debug_log.text, message="the port printed")
+    assert f"code in {folder};" in debug_log.text  # the function's own files: no path mapping needed
 
     dap = DapClient(port)
     try:
@@ -97,17 +98,13 @@ def test_python_call_stops_at_a_breakpoint_and_resumes_past_its_timeout(
         assert [f.result(timeout=20).text for f in others] == ["other"] * 3
         assert _pending(call)
 
-        second = pool.submit(emu.call, "stepper")  # one worker, held: the second call queues for it
-        assert _workers(emu, "stepper") == 1
         dap.response(dap.send("setBreakpoints", source={"path": str(entry)}, breakpoints=[]))
         dap.response(dap.send("continue", threadId=stopped["body"]["threadId"]))
         response = call.result(timeout=20)
-        assert second.result(timeout=20).text == "3"
     finally:
         dap.close()
     assert (response.status_code, response.text) == (200, "3")
-    assert _workers(emu, "stepper") == 1
-    log = emu.logs("stepper")[-1]  # newest first: the held call is the oldest
+    (log,) = emu.logs("stepper")
     assert log["debug"] is True and log["status_code"] == 200 and log["error"] is None
     assert log["duration_ms"] > 300
     assert [line["message"] for line in log["consoleLogs"]] == [
@@ -150,6 +147,17 @@ def test_node_inspector_pauses_and_resumes_while_other_functions_run(
         "[fnemu] timeoutMs (300 ms) reached while a debugger holds the worker: the timeout is paused until it detaches"]
     assert "Debugger attached." in debug_log.text
     assert emu.client.get("inspected")["debug"] is True
+
+
+def test_a_debugged_function_has_one_worker_and_others_scale_out(
+        make_emulator: Any, pool: ThreadPoolExecutor) -> None:
+    emu = make_emulator(debug=frozenset({"debugged"}), debug_port=free_port())
+    for name in ("debugged", "plain"):
+        emu.deploy(name, SLOW_CODE)
+        calls = [pool.submit(emu.call, name) for _ in range(3)]  # each takes 0.3 s: they overlap
+        assert [c.result(timeout=30).status_code for c in calls] == [200] * 3
+    assert _workers(emu, "debugged") == 1
+    assert _workers(emu, "plain") > 1
 
 
 def test_debug_wait_holds_the_first_call_until_a_debugger_attaches(
