@@ -8,6 +8,7 @@ shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 from collections.abc import Callable
@@ -44,7 +45,7 @@ class Answer:
 
 
 class Runtime:
-    __slots__ = ("_clock", "_config", "_debugger", "_ids", "_pools")
+    __slots__ = ("_clock", "_config", "_debugger", "_ids", "_pools", "_warming")
 
     def __init__(self, config: Config, clock: Clock) -> None:
         self._config = config
@@ -52,6 +53,8 @@ class Runtime:
         self._pools: dict[int, WorkerPool] = {}
         self._ids = itertools.count(1)
         self._debugger = Debugger(config)
+        self._warming: set[asyncio.Task[None]] = set()
+        """Debug workers starting after the one they replace has gone."""
 
     def code_file_name(self, spec: FunctionSpec) -> str:
         """`lambda_function.py`, `main.py`, `index.mjs`...: the style's name for the file."""
@@ -63,13 +66,19 @@ class Runtime:
         style = STYLES.get(version.spec.runtime)
         if style is not None and style.requires is not None:
             await requirements.check(style.name, style.requires, self._config.python)
-        if self._debugger.wants(version):
+        debug = self._debugger.wants(version)
+        if debug:
             await self._debugger.check(version)
         try:
-            await self._pool(version).warm()
+            if debug and self._debugger.replaces(version):
+                await self._check_loads(version)
+            else:
+                await self._pool(version).warm()
         except LoadError as exc:
             self.retire(version)
             raise DeployError(exc.message, "code") from None
+        if debug:
+            self._debugger.prepared(version)
 
     async def call(self, version: FunctionVersion, request: HttpRequest, *, event: dict[str, Any] | None,
                    request_id: str, now: float, timeout: float) -> Answer:
@@ -90,6 +99,9 @@ class Runtime:
 
     def retire(self, version: FunctionVersion, drained: Callable[[], None] | None = None) -> None:
         """Replaced or deleted: no new calls; `drained` runs once no worker of it is left."""
+        successor = self._debugger.retired(version)
+        if successor is not None:
+            drained = self._then_warm(successor, drained)
         pool = self._pools.pop(version.revision, None)
         if pool is not None:
             pool.retire(drained)
@@ -105,6 +117,8 @@ class Runtime:
         return pool.size if pool else 0
 
     def close(self) -> None:
+        for task in self._warming:
+            task.cancel()
         pools, self._pools = self._pools, {}
         for pool in pools.values():
             pool.close()
@@ -119,6 +133,29 @@ class Runtime:
                               idle_seconds=self._config.idle_worker_seconds)
             self._pools[version.revision] = pool
         return pool
+
+    async def _check_loads(self, version: FunctionVersion) -> None:
+        """A debugged function's new version: a plain worker checks its code loads and stops; its
+        debug worker starts once the previous one has gone, to listen on the port that one frees."""
+        worker = await self._launch(launch_spec(self._debugger.source(version), self._config), None)
+        worker.kill()
+
+    def _then_warm(self, version: FunctionVersion, drained: Callable[[], None] | None) -> Callable[[], None]:
+        """`drained`, then `version`'s debug worker is started (unless a call started it already)."""
+        def done() -> None:
+            if drained is not None:
+                drained()
+            if self._debugger.newest(version) and not self.workers(version):
+                task = asyncio.get_running_loop().create_task(self._warm(version))
+                self._warming.add(task)
+                task.add_done_callback(self._warming.discard)
+        return done
+
+    async def _warm(self, version: FunctionVersion) -> None:
+        try:
+            await self._pool(version).warm()
+        except LoadError:
+            pass  # its code loaded moments ago; a call that cannot start it reports why
 
     async def _launch(self, spec: LaunchSpec, debugged: FunctionVersion | None) -> Worker:
         """A worker for the version; `debugged`: the version, when it runs under a debugger."""

@@ -97,11 +97,13 @@ class Debugger:
     """Which versions run under a debugger, and the port each function's worker listens on (kept
     across its workers and versions while it is free, so an IDE's configuration stays right)."""
 
-    __slots__ = ("_config", "_ports")
+    __slots__ = ("_config", "_latest", "_ports")
 
     def __init__(self, config: Config) -> None:
         self._config = config
         self._ports: dict[tuple[str, str], int] = {}
+        self._latest: dict[tuple[str, str], FunctionVersion] = {}
+        """Per debugged function, its newest version that loaded."""
 
     def wants(self, version: FunctionVersion) -> bool:
         return version.spec.debug or version.name in self._config.debug
@@ -116,6 +118,29 @@ class Debugger:
         if spec.language == "python" and not await requirements.importable(python, "debugpy"):
             fix = "pip install 'fnemu[debug]'" if python == sys.executable else f"{python} -m pip install debugpy"
             raise DeployError(f"debug: debugging Python functions needs debugpy in {python}: {fix}", "debug")
+
+    def replaces(self, version: FunctionVersion) -> bool:
+        """An older version of this function runs under a debugger now: `version`'s debug worker
+        starts once that one's has gone, to take over its port (Runtime.retire)."""
+        latest = self._latest.get((version.app_id, version.name))
+        return latest is not None and latest is not version
+
+    def newest(self, version: FunctionVersion) -> bool:
+        """`version` is its function's newest debugged version (not replaced or deleted since)."""
+        return self._latest.get((version.app_id, version.name)) is version
+
+    def prepared(self, version: FunctionVersion) -> None:
+        self._latest[(version.app_id, version.name)] = version
+
+    def retired(self, version: FunctionVersion) -> FunctionVersion | None:
+        """`version` is replaced or deleted: the newer debugged version waiting for its port, if any."""
+        key = (version.app_id, version.name)
+        latest = self._latest.get(key)
+        if latest is version:
+            del self._latest[key]
+        elif latest is not None and latest.revision > version.revision:
+            return latest
+        return None
 
     @staticmethod
     def source(version: FunctionVersion) -> FunctionVersion:

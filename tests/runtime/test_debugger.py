@@ -149,6 +149,30 @@ def test_node_inspector_pauses_and_resumes_while_other_functions_run(
     assert emu.client.get("inspected")["debug"] is True
 
 
+def test_a_saved_function_keeps_its_debug_port(
+        tmp_path: Path, make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    entry = folder / "saved.py"
+    entry.write_text(OTHER_CODE)
+    port = free_port()
+    emu = make_emulator(functions_dir=folder, debug=frozenset({"saved"}), debug_port=port)
+    assert emu.call("saved").text == "other"  # its worker is up: listening on the port
+    assert f"saved@1: debugpy listens on 127.0.0.1:{port}" in debug_log.text
+    entry.write_text(OTHER_CODE.replace("other", "saved"))
+    wait_until(lambda: emu.call("saved").text == "saved", message="the saved version to serve")
+    assert f"saved@2: debugpy listens on 127.0.0.1:{port}" in debug_log.text  # the same port, not the next
+    dap = DapClient(port)
+    try:
+        dap.attach({str(entry): [2]})
+        call = pool.submit(emu.call, "saved")
+        stopped = dap.event("stopped")  # the new version's code, on the port the IDE knows
+        dap.response(dap.send("continue", threadId=stopped["body"]["threadId"]))
+        assert call.result(timeout=20).text == "saved"
+    finally:
+        dap.close()
+
+
 def test_a_debugged_function_has_one_worker_and_others_scale_out(
         make_emulator: Any, pool: ThreadPoolExecutor) -> None:
     emu = make_emulator(debug=frozenset({"debugged"}), debug_port=free_port())
