@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from emulator.cli import cli
 from emulator.client import ClientError
-from emulator.config import free_port
+from emulator.config import DEFAULT_TOKEN, free_port
 from emulator.keys import REGISTRY, RUNTIME
 
 from tests.helpers import wait_until
@@ -53,6 +53,14 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 
 
 @pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A functions folder for `--functions-dir`."""
+    path = tmp_path / "functions"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
 def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """What `fnemu start` prints about debug workers (the emulator runs in this process)."""
     caplog.set_level(logging.INFO, logger="fnemu.debug")
@@ -71,15 +79,13 @@ def _workers(emu: Any, name: str) -> int:
 
 
 def test_python_call_stops_at_a_breakpoint_and_resumes_past_its_timeout(
-        tmp_path: Path, make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
-    folder = tmp_path / "functions"
-    folder.mkdir()
+        folder: Path, make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
     entry = folder / "stepper.py"
     entry.write_text(PY_CODE)
-    (folder / "stepper.json").write_text('{"timeoutMs": 300}')
+    (folder / "stepper.json").write_text('{"timeoutMs": 300, "debug": true}')
     (folder / "other.py").write_text(OTHER_CODE)
     port = free_port()
-    emu = make_emulator(functions_dir=folder, debug=frozenset({"stepper"}), debug_port=port)
+    emu = make_emulator(functions_dir=folder, debug_port=port)
     wait_until(lambda: f"debugpy listens on 127.0.0.1:{port}" in debug_log.text, message="the port printed")
     assert f"code in {folder};" in debug_log.text  # the function's own files: no path mapping needed
 
@@ -112,7 +118,7 @@ def test_python_call_stops_at_a_breakpoint_and_resumes_past_its_timeout(
         "total 3",
     ]
     assert "debug" not in emu.logs("other")[0]
-    assert emu.client.get("stepper")["debug"] is False  # the flag came from --debug, not from its config
+    assert emu.client.get("stepper")["debug"] is True
 
 
 def test_node_inspector_pauses_and_resumes_while_other_functions_run(
@@ -150,9 +156,7 @@ def test_node_inspector_pauses_and_resumes_while_other_functions_run(
 
 
 def test_a_saved_function_keeps_its_debug_port(
-        tmp_path: Path, make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
-    folder = tmp_path / "functions"
-    folder.mkdir()
+        folder: Path, make_emulator: Any, pool: ThreadPoolExecutor, debug_log: pytest.LogCaptureFixture) -> None:
     entry = folder / "saved.py"
     entry.write_text(OTHER_CODE)
     port = free_port()
@@ -251,3 +255,25 @@ def test_an_attached_debugger_keeps_no_process_alive_after_the_emulator(
         dap.wait_closed()  # the IDE's connection ends with the worker: no adapter process outlives it
     finally:
         dap.close()
+
+
+def test_start_options_reach_the_debug_workers(tmp_path: Path) -> None:
+    port = free_port()
+    printed = tmp_path / "stderr.txt"
+    with printed.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--debug", "a,fn",
+                                 "--debug", "b", "--debug-wait", "--debug-port", str(port)],
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}, timeout=30) as client:
+            client.post("/v1/local/functions", json={"name": "fn", "code": OTHER_CODE}).raise_for_status()
+            assert client.get("/v1/local/functions/fn").json()["debug"] is False  # its config does not say so
+        wait_until(lambda: f"debug: local/fn@1: debugpy listens on 127.0.0.1:{port}; " in printed.read_text(),
+                   message="the port printed")
+        assert "; its first call waits for the debugger" in printed.read_text()
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
