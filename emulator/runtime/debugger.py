@@ -8,7 +8,7 @@ ended only once no debugger is attached (with `--debug-wait`, nor before one fir
 the call's console and the terminal say so. Other functions are not affected.
 
 "Attached" is read from the kernel's table of TCP connections: an established connection to the
-worker's debug port (debugpy's adapter or Node's inspector WebSocket), so it is known even while
+worker's debug port (debugpy's, inside the worker, or Node's inspector WebSocket), known even while
 the debugger has the worker stopped at a breakpoint.
 """
 
