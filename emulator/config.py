@@ -59,19 +59,27 @@ class Config:
     """`real` (follows the wall clock), `frozen` or `frozen=ISO`: see clock.parse_clock."""
     s3_port: int = 0
     """The fake S3's port on 127.0.0.1; 0 picks a free one when the Config is made."""
+    debug: frozenset[str] = frozenset()
+    """Names of functions whose worker runs under a debugger (besides those whose config says
+    `"debug": true`): see runtime/debugger.py."""
+    debug_wait: bool = False
+    """A debug worker's first call waits until a debugger has attached."""
+    debug_port: int | None = None
+    """First port tried for debug workers; None: 5678 for Python (debugpy's), 9229 for Node
+    (the inspector's); 0: any free port."""
 
     def __post_init__(self) -> None:
         """Workers get the S3 endpoint in their environment from the first deploy on, before the
         (lazily started) S3 listens: so a port 0 becomes a real one here, once."""
         if self.s3_port == 0:
-            object.__setattr__(self, "s3_port", _free_port())
+            object.__setattr__(self, "s3_port", free_port())
 
     @property
     def s3_endpoint_url(self) -> str:
         return f"http://{DEFAULT_HOST}:{self.s3_port}"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((DEFAULT_HOST, 0))
         port: int = sock.getsockname()[1]

@@ -119,7 +119,7 @@ class Invoker:
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
                                inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
                                request if kept else None, tool, event if kept else None, replay_of, summary,
-                               trace.spans))
+                               trace.spans, self._runtime.debugging(version)))
         return inv
 
 

@@ -51,6 +51,9 @@ class LogEntry:
     trace: list[tuple[str, float, float]] = field(default_factory=list)
     """The invocation's phases as (name, start ms, duration ms), measured by the runtime."""
 
+    debug: bool = False
+    """The function ran under a debugger (its timeout paused while one held the worker)."""
+
     @property
     def described(self) -> str:
         """The invocation for people: the terminal's line (`http GET /x`, `webhook github`)."""
@@ -85,6 +88,8 @@ class LogEntry:
             out["tool"] = self.tool
         if self.replay_of is not None:
             out["replay_of"] = self.replay_of
+        if self.debug:
+            out["debug"] = True
         return out
 
 

@@ -15,7 +15,7 @@ import click
 
 from ..clock import parse_clock
 from ..errors import BadRequest
-from ..registry.spec import validate_app_id
+from ..registry.spec import validate_app_id, validate_name
 from ..config import (
     DEFAULT_APP_ID,
     DEFAULT_HOST,
@@ -47,6 +47,16 @@ def _clock_option(ctx: click.Context, param: click.Parameter, value: str) -> str
     except ValueError as exc:
         raise click.BadParameter(str(exc).removeprefix("clock: ")) from None
     return value
+
+
+def _debug_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> frozenset[str]:
+    names = frozenset(name.strip() for item in value for name in item.split(",") if name.strip())
+    for name in names:
+        try:
+            validate_name(name)
+        except BadRequest:
+            raise click.BadParameter(f"{name!r} is not a function name") from None
+    return names
 
 
 def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -87,10 +97,18 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
                    "clock moves only with `fnemu clock advance`.")
 @click.option("--s3-port", default=0, show_default=True, type=click.IntRange(0, 65535),
               help="Port of the fake S3 on 127.0.0.1 (started when a function needs it); 0 picks a free one.")
+@click.option("--debug", "debug", multiple=True, callback=_debug_option, metavar="NAME[,NAME]",
+              help="Run these functions' workers under a debugger (debugpy for Python, needs "
+                   "`pip install fnemu[debug]`; node --inspect for Node), on a printed 127.0.0.1 port; "
+                   "one worker each, timeout paused while a debugger is attached.")
+@click.option("--debug-wait", is_flag=True, help="A debugged function's first call waits until a debugger attaches.")
+@click.option("--debug-port", default=None, type=click.IntRange(0, 65535),
+              help="First port for debugged functions [default: 5678 for Python, 9229 for Node; 0: any free].")
 def start_command(host: str, port: int, token: str | None, jwt_secret: str | None, app_id: str, max_log_entries: int,
                   max_body_mb: float, functions_dir: Path | None, no_watch: bool,
                   max_workers_per_function: int, max_queue: int, python: str | None, node: str | None,
-                  log_format: str, quiet: bool, verbose: bool, clock: str, s3_port: int) -> None:
+                  log_format: str, quiet: bool, verbose: bool, clock: str, s3_port: int, debug: frozenset[str],
+                  debug_wait: bool, debug_port: int | None) -> None:
     """Start the emulator.
 
     \b
@@ -106,7 +124,8 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
     fields: dict[str, Any] = dict(host=host, port=port, token=token or default_token(), jwt_secret=jwt_secret, app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
-                  max_workers_per_function=max_workers_per_function, max_queue=max_queue, clock=clock, s3_port=s3_port)
+                  max_workers_per_function=max_workers_per_function, max_queue=max_queue, clock=clock, s3_port=s3_port,
+                  debug=debug, debug_wait=debug_wait, debug_port=debug_port)
     if python:
         fields["python"] = python
     if node:

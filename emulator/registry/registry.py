@@ -106,6 +106,7 @@ class Function:
             "agent_tool_description": spec.agent_tool_description,
             "agent_tool_mode": spec.agent_tool_mode,
             "agent_tool_exposed_to": spec.agent_tool_exposed_to,
+            "debug": spec.debug,
             "version": self.current.number,
             "createdAt": iso(self.created_at),
             "updatedAt": iso(self.updated_at),

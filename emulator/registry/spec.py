@@ -42,7 +42,7 @@ _READ_ONLY = {"version", "createdAt", "updatedAt", "url", "source", "metrics", "
 _FIELDS = {
     "name", "code", "description", "envVars", "timeoutMs", "memoryLimitMb", "triggers", "trigger",
     "agent_tool", "agent_tool_description", "agent_tool_mode", "agent_tool_exposed_to",
-    "language", "runtime", "eventFormat",
+    "language", "runtime", "eventFormat", "debug",
 }
 
 
@@ -73,6 +73,8 @@ class FunctionSpec:
     agent_tool_description: str = ""
     agent_tool_mode: ToolMode = "read_only"
     agent_tool_exposed_to: ToolAudience = "developer_only"
+    debug: bool = False
+    """Its worker runs under a debugger (as with `fnemu start --debug NAME`)."""
     route: HttpRoute | None = HttpRoute.compile({"method": "ANY", "auth": "required"})
     """The http trigger compiled once per deploy; None when the function has no http trigger."""
 
@@ -155,6 +157,7 @@ def parse_spec(body: Any, *, require_name: bool = True, name: str | None = None)
         agent_tool_description=_string(body, "agent_tool_description", AGENT_DESCRIPTION_MAX, ""),
         agent_tool_mode=_enum(body, "agent_tool_mode", _TOOL_MODES) or "read_only",
         agent_tool_exposed_to=_enum(body, "agent_tool_exposed_to", _TOOL_AUDIENCES) or "developer_only",
+        debug=_bool(body, "debug", False),
     )
 
 

@@ -8,6 +8,7 @@ shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from ..errors import DeployError, LoadError, WorkerCrashed
 from ..events.request import HttpRequest
 from ..registry.detect import code_suffix
 from . import requirements
+from .debugger import Debugger
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
 from .styles import STYLES, Call, MalformedResponse, Response
@@ -44,7 +46,7 @@ class Answer:
 
 
 class Runtime:
-    __slots__ = ("_clock", "_closed", "_config", "_ids", "_pools")
+    __slots__ = ("_clock", "_closed", "_config", "_debugger", "_ids", "_pools", "_warming")
 
     def __init__(self, config: Config, clock: Clock) -> None:
         self._config = config
@@ -52,6 +54,9 @@ class Runtime:
         self._pools: dict[int, WorkerPool] = {}
         self._ids = itertools.count(1)
         self._closed = False
+        self._debugger = Debugger(config)
+        self._warming: set[asyncio.Task[None]] = set()
+        """Debug workers starting after the one they replace has gone."""
 
     def code_file_name(self, spec: FunctionSpec) -> str:
         """`lambda_function.py`, `main.py`, `index.mjs`...: the style's name for the file."""
@@ -63,11 +68,19 @@ class Runtime:
         style = STYLES.get(version.spec.runtime)
         if style is not None and style.requires is not None:
             await requirements.check(style.name, style.requires, self._config.python)
+        debug = self._debugger.wants(version)
+        if debug:
+            await self._debugger.check(version)
         try:
-            await self._pool(version).warm()
+            if debug and self._debugger.replaces(version):
+                await self._check_loads(version)
+            else:
+                await self._pool(version).warm()
         except LoadError as exc:
             self.retire(version)
             raise DeployError(exc.message, "code", line=exc.line) from None
+        if debug:
+            self._debugger.prepared(version)
 
     async def call(self, version: FunctionVersion, request: HttpRequest, *, event: dict[str, Any] | None,
                    request_id: str, now: float, timeout: float, trace: Trace) -> Answer:
@@ -90,11 +103,18 @@ class Runtime:
 
     def retire(self, version: FunctionVersion, drained: Callable[[], None] | None = None) -> None:
         """Replaced or deleted: no new calls; `drained` runs once no worker of it is left."""
+        successor = self._debugger.retired(version)
+        if successor is not None:
+            drained = self._then_warm(successor, drained)
         pool = self._pools.pop(version.revision, None)
         if pool is not None:
             pool.retire(drained)
         elif drained is not None:
             drained()
+
+    def debugging(self, version: FunctionVersion) -> bool:
+        """Its worker runs under a debugger (its log entries say so)."""
+        return self._debugger.wants(version)
 
     def workers(self, version: FunctionVersion) -> int:
         pool = self._pools.get(version.revision)
@@ -103,6 +123,8 @@ class Runtime:
     def close(self) -> None:
         """Shutdown: every worker is killed, busy ones too; later calls fail at once."""
         self._closed = True
+        for task in self._warming:
+            task.cancel()
         pools, self._pools = self._pools, {}
         for pool in pools.values():
             pool.close()
@@ -112,14 +134,44 @@ class Runtime:
             raise WorkerCrashed("fnemu is shutting down")
         pool = self._pools.get(version.revision)
         if pool is None:
-            spec = launch_spec(version, self._config)
-            pool = WorkerPool(functools.partial(self._launch, spec), cap=self._config.max_workers_per_function,
+            debug = self._debugger.wants(version)
+            spec = launch_spec(self._debugger.source(version) if debug else version, self._config)
+            launch = functools.partial(self._launch, spec, version if debug else None)
+            pool = WorkerPool(launch, cap=1 if debug else self._config.max_workers_per_function,
                               idle_seconds=self._config.idle_worker_seconds, max_queue=self._config.max_queue,
                               label=spec.label)
             self._pools[version.revision] = pool
         return pool
 
-    async def _launch(self, spec: LaunchSpec) -> Worker:
-        return await Worker.spawn(spec.argv, spec.env, spec.cwd, label=spec.label,
+    async def _check_loads(self, version: FunctionVersion) -> None:
+        """A debugged function's new version: a plain worker checks its code loads and stops; its
+        debug worker starts once the previous one has gone, to listen on the port that one frees."""
+        worker = await self._launch(launch_spec(self._debugger.source(version), self._config), None)
+        worker.kill()
+
+    def _then_warm(self, version: FunctionVersion, drained: Callable[[], None] | None) -> Callable[[], None]:
+        """`drained`, then `version`'s debug worker is started (unless a call started it already)."""
+        def done() -> None:
+            if drained is not None:
+                drained()
+            if self._debugger.newest(version) and not self.workers(version):
+                task = asyncio.get_running_loop().create_task(self._warm(version))
+                self._warming.add(task)
+                task.add_done_callback(self._warming.discard)
+        return done
+
+    async def _warm(self, version: FunctionVersion) -> None:
+        await self._debugger.port_freed(version)
+        try:
+            await self._pool(version).warm()
+        except LoadError:
+            pass  # its code loaded moments ago; a call that cannot start it reports why
+
+    async def _launch(self, spec: LaunchSpec, debugged: FunctionVersion | None) -> Worker:
+        """A worker for the version; `debugged`: the version, when it runs under a debugger."""
+        argv, env, debug = spec.argv, spec.env, None
+        if debugged is not None:
+            argv, env, debug = self._debugger.start(debugged, spec)
+        return await Worker.spawn(argv, env, spec.cwd, label=spec.label,
                                   console_cap=self._config.console_cap_bytes, memory_mb=spec.memory_mb,
-                                  now=self._clock.now, load_timeout=spec.load_timeout)
+                                  now=self._clock.now, load_timeout=spec.load_timeout, debug=debug)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..errors import DeployError
 
-__all__ = ["Requirement", "check"]
+__all__ = ["Requirement", "check", "importable"]
 
 _PROBE = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(sys.argv[1]) else 1)"
 _found: set[tuple[str, str]] = set()
@@ -31,25 +31,32 @@ class Requirement:
 
 async def check(style: str, requirement: Requirement, python: str) -> None:
     """DeployError (400, field `runtime`) when `python` cannot import the style's library."""
-    key = (python, requirement.module)
-    if key in _found:
-        return
-    if python == sys.executable:
-        present = _importable(requirement.module)
-    else:
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                python, "-c", _PROBE, requirement.module, env={"PATH": "/usr/local/bin:/usr/bin:/bin"},
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL)
-        except OSError:
-            return  # no such interpreter: starting the worker reports it
-        present = await proc.wait() == 0
-    if not present:
+    if not await importable(python, requirement.module):
         raise DeployError(
             f"runtime: the {style} style needs {requirement.label} in the Python that runs the functions "
             f"({python}): {python} -m pip install {requirement.package}", "runtime")
-    _found.add(key)
+
+
+async def importable(python: str, module: str) -> bool:
+    """Whether `python` can import `module` (True when that interpreter cannot be started: starting
+    the worker reports it)."""
+    key = (python, module)
+    if key in _found:
+        return True
+    if python == sys.executable:
+        present = _importable(module)
+    else:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                python, "-c", _PROBE, module, env={"PATH": "/usr/local/bin:/usr/bin:/bin"},
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL)
+        except OSError:
+            return True
+        present = await proc.wait() == 0
+    if present:
+        _found.add(key)
+    return present
 
 
 def _importable(module: str) -> bool:

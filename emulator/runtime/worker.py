@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import ConsoleLine, LoadError, WorkerCrashed, WorkerError, WorkerTimeout
 from .channel import Channel
 from .console import Console
+from .debugger import HOLD_RECHECK, DebugSession
 from .memory import WATCH_INTERVAL, MemoryWatch
 from .process import Process
 from .protocol import ENV_CONSOLE_CAP, ENV_MEMORY_MB
@@ -32,8 +33,8 @@ class WorkerResult:
 class Worker:
     """A child process serving one function revision, one invocation at a time."""
 
-    __slots__ = ("_channel", "_console", "_deadline", "_loop", "_memory", "_process", "_timer", "label",
-                 "last_used", "pid")
+    __slots__ = ("_channel", "_console", "_deadline", "_loop", "_memory", "_process", "_timer", "debug",
+                 "label", "last_used", "pid")
     _timer: asyncio.Handle
     """The current call's one timer (set by each call before it is read). A Handle, not a
     TimerHandle: uvloop turns a delay under a millisecond into call_soon."""
@@ -49,12 +50,14 @@ class Worker:
         self._memory = MemoryWatch(process.pid, memory_mb)
         self._deadline = 0.0
         self.last_used = 0.0
+        self.debug: DebugSession | None = None
+        """Set for a worker under a debugger: its timeout is paused while the debugger holds it."""
         process.watch(self._on_output, self._on_exit)
 
     @classmethod
     async def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str, *,
                     label: str, console_cap: int, memory_mb: int, now: Callable[[], float],
-                    load_timeout: float) -> Worker:
+                    load_timeout: float, debug: DebugSession | None = None) -> Worker:
         """Start a child and wait until its code is loaded; LoadError if it does not load."""
         child_env = dict(env)
         child_env[ENV_CONSOLE_CAP] = str(console_cap)
@@ -62,6 +65,7 @@ class Worker:
         process, read_fd, write_fd = Process.spawn(argv, child_env, cwd)
         worker = cls(process, read_fd, write_fd, label=label, console_cap=console_cap,
                      memory_mb=memory_mb, now=now)
+        worker.debug = debug
         try:
             rss_limit_kb = await asyncio.wait_for(asyncio.shield(worker._channel.ready), load_timeout)
         except TimeoutError:
@@ -131,6 +135,10 @@ class Worker:
     def _on_output(self, stream: str, data: bytes) -> None:
         if stream == "stderr":
             self._memory.scan_stderr(data)
+            if self.debug is not None and data:
+                data = self.debug.take_own_lines(data)
+                if not data:
+                    return
         self._console.feed(stream, data)
 
     def _on_exit(self, reason: str) -> None:
@@ -165,6 +173,9 @@ class Worker:
             return
         memory = self._memory
         if at_deadline:
+            if self.debug is not None and self.debug.holds(fut, self._console, timeout):
+                self._timer = self._loop.call_later(HOLD_RECHECK, self._on_timer, timeout, True)
+                return
             exc: WorkerError = WorkerTimeout(f"timed out after {timeout * 1000:.0f} ms", memory_kb=memory.peak_kb())
         else:
             detail = memory.check()

@@ -46,6 +46,7 @@ def test_create_is_201_with_every_field_and_its_default(fnemu) -> None:
         "agent_tool_description": "",
         "agent_tool_mode": "read_only",
         "agent_tool_exposed_to": "developer_only",
+        "debug": False,
         "version": 1,
         "url": f"{fnemu.url}/v1/local/fn/hello",
         "source": "api",

@@ -228,7 +228,7 @@ ODD_VALUES = [None, True, 0, -1, 1.5, 1e300, "", "\u0000", "x" * 3000, [], [None
               {"type": "http", "config": {"path": "/{a}/{a}"}}]
 FIELDS = ["name", "code", "description", "envVars", "timeoutMs", "memoryLimitMb", "triggers", "trigger",
           "agent_tool", "agent_tool_description", "agent_tool_mode", "agent_tool_exposed_to", "language",
-          "runtime", "eventFormat"]
+          "runtime", "eventFormat", "debug"]
 
 
 def test_no_odd_value_in_any_field_makes_a_500(fnemu) -> None:

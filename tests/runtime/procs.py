@@ -44,3 +44,18 @@ async def until_gone(pid: int, timeout: float = 10.0) -> None:
     while not gone(pid):
         assert loop.time() < deadline, f"process {pid} still running after {timeout} s"
         await asyncio.sleep(0.01)
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports (IPv4) the process listens on."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return {int(row[1].split(":")[1], 16) for row in rows if row[3] == "0A" and row[9] in inodes}

@@ -21,7 +21,9 @@ const MEMORY_MB = Number(process.env.FNEMU_MEMORY_MB ?? Infinity);
 const FILE_NAME = path.basename(entry);
 const FILE_URL = pathToFileURL(entry).href;
 const THIS_FILE = import.meta.url;
-for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_CONSOLE_CAP', 'FNEMU_MEMORY_MB']) delete process.env[name];
+// Under `node --inspect` (a function being debugged): its first invocation waits for the debugger.
+const DEBUG_WAIT = process.env.FNEMU_DEBUG_WAIT === '1';
+for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_CONSOLE_CAP', 'FNEMU_MEMORY_MB', 'FNEMU_DEBUG_WAIT']) delete process.env[name];
 process.argv.splice(1, Infinity, entry); // user code sees itself as the script, as under `node FILE`
 
 // style: { warm (optional, before `ready`), find(module exports) -> handler,
@@ -72,6 +74,30 @@ function readMore(into, offset) {
       if (err.code !== 'EAGAIN' && err.code !== 'EINTR') throw err;
     }
   }
+}
+
+// Under the inspector the wait happens off the main thread instead, so that a debugger can attach,
+// set breakpoints and pause while the worker is idle (the inspector is served on the main thread).
+const INSPECTED = process.execArgv.some((arg) => arg.startsWith('--inspect'));
+
+function hasFrame() {
+  const have = inboxEnd - inboxStart;
+  return have >= 4 && have >= 4 + inbox.readUInt32BE(inboxStart);
+}
+
+async function awaitData() {
+  if (hasFrame()) return;
+  if (inboxStart > 0) {
+    inbox.copy(inbox, 0, inboxStart, inboxEnd);
+    inboxEnd -= inboxStart;
+    inboxStart = 0;
+  }
+  if (inboxEnd === inbox.length) return; // a frame larger than the inbox: nextMessage gathers it
+  const n = await new Promise((resolve, reject) => {
+    fs.read(READ_FD, inbox, inboxEnd, inbox.length - inboxEnd, null, (err, read) => (err ? reject(err) : resolve(read)));
+  });
+  inboxEnd += n;
+  if (n === 0) inboxEnd = inboxStart = 0;
 }
 
 function nextMessage() {
@@ -393,7 +419,14 @@ async function main() {
   // A handle that keeps the event loop alive while an invocation waits on nothing else (a promise
   // that never settles times out; it must not end the process).
   setInterval(() => {}, 1 << 30);
-  for (let message = nextMessage(); message !== null; message = nextMessage()) {
+  if (DEBUG_WAIT) {
+    // the first invocation waits for the IDE (its `Runtime.runIfWaitingForDebugger`)
+    try { (await import('node:inspector')).waitForDebugger(); } catch {}
+  }
+  for (;;) {
+    if (INSPECTED) await awaitData();
+    const message = nextMessage();
+    if (message === null) break;
     if (message.op === 'invoke') await invoke(handler, message);
   }
   process.exit(0); // the emulator is gone
