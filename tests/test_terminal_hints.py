@@ -46,6 +46,7 @@ def test_the_s3_hint_prints_the_endpoint_and_keys(tmp_path: Path) -> None:
 def test_the_empty_server_hint_deploys_a_function_that_answers(tmp_path: Path) -> None:
     server = start_server(tmp_path)
     try:
+        assert _next_line(server).startswith("UI: http://127.0.0.1:")
         assert _next_line(server) == "no functions yet: deploy one with"
         deployed = json.loads(_run(_next_line(server)))
         assert deployed["name"] == "hello" and deployed["version"] == 1

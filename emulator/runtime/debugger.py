@@ -170,7 +170,7 @@ class Debugger:
                   version.label, how, launch.cwd, "; its first call waits for the debugger" if wait else "")
         return argv, env, DebugSession(version.label, port, wait)
 
-    async def port_freed(self, version: FunctionVersion, timeout: float = 5.0) -> None:
+    async def port_freed(self, version: FunctionVersion, timeout: float = 10.0) -> None:
         """Until the function's port is free again: a replaced worker is killed at once but reaped
         later, and its successor should listen where the IDE already points."""
         port = self._ports.get((version.app_id, version.name))

@@ -124,7 +124,7 @@ def test_every_operation_the_openapi_file_guards_refuses_an_anonymous_call(fnemu
     fnemu.deploy("fn", OK)
     public, guarded = set(), 0
     for template, item in doc["paths"].items():
-        path = template.format(app_id="local", name="fn", id="x", rest="x")
+        path = template.format(app_id="local", name="fn", id="x", rest="x", asset="app.js", bucket="b", key="k")
         for method, op in item.items():
             security = op.get("security", doc["security"]) if isinstance(op, dict) else None
             if security is None or {} in security:
@@ -136,7 +136,7 @@ def test_every_operation_the_openapi_file_guards_refuses_an_anonymous_call(fnemu
             else:
                 guarded += 1
                 assert response.status_code == 401, (method, template, response.text)
-    assert public == {"/_emu/health", "/_emu/openapi.yaml", "/_emu/auth"}
+    assert public == {"/_emu/health", "/_emu/openapi.yaml", "/_emu/auth", "/_emu/ui", "/_emu/ui/{asset}"}
     assert guarded > 20
 
 
