@@ -117,9 +117,10 @@ class Invoker:
         inv.duration_ms = round((time.perf_counter() - started) * 1000, 3)
         kept = len(request.body) <= KEPT_BODY_BYTES
         fn.log.append(LogEntry(request_id, fn.app_id, fn.name, trigger, now, request.method, request.path,
-                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console, source,
-                               request if kept else None, tool, event if kept else None, replay_of, summary,
-                               trace.spans, self._runtime.debugging(version)))
+                               inv.status, inv.duration_ms, inv.memory_mb, inv.error, inv.console,
+                               source=source, request=request if kept else None, tool=tool,
+                               event=event if kept else None, replay_of=replay_of, summary=summary,
+                               trace=trace.spans, debug=self._runtime.debugging(version)))
         return inv
 
 

@@ -50,7 +50,6 @@ class LogEntry:
     trigger that fired it; None: the trigger, method and path (`described`)."""
     trace: list[tuple[str, float, float]] = field(default_factory=list)
     """The invocation's phases as (name, start ms, duration ms), measured by the runtime."""
-
     debug: bool = False
     """The function ran under a debugger (its timeout paused while one held the worker)."""
 
