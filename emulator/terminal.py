@@ -187,10 +187,12 @@ class Terminal:
     async def open(self) -> None:
         """Write through a non-blocking pipe transport when stdout is a pipe or a terminal: a
         parent that stops reading (a script that only waited for the ready line) must never
-        block the event loop. A regular file never blocks and is written directly."""
+        block the event loop. Anything else (a regular file, /dev/null) never blocks and is
+        written directly: the event loop cannot watch it."""
         try:
             fd = self.out.fileno()
-            if stat.S_ISREG(os.fstat(fd).st_mode):
+            mode = os.fstat(fd).st_mode
+            if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)):
                 return
             pipe = os.fdopen(os.dup(fd), "wb", buffering=0)
         except (OSError, ValueError, io.UnsupportedOperation):

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import wait_until
+
 FNEMU = [sys.executable, "-m", "emulator"]
 HELLO = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n"
 
@@ -115,3 +117,28 @@ def test_a_parent_that_stops_reading_stdout_never_blocks_the_server(tmp_path):
         proc.kill()
         proc.wait(timeout=20)
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_stdout_to_dev_null_serves_and_stops_cleanly():
+    """/dev/null is neither a pipe nor a terminal: the event loop cannot watch it, so it is written
+    directly (a pipe transport on it aborted the process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([*FNEMU, "start", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    try:
+        health = wait_until(lambda: _health(port), message="the server to answer")
+        assert health.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+
+
+def _health(port: int) -> httpx.Response | None:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/_emu/health")
+    except httpx.TransportError:
+        return None
