@@ -8,7 +8,7 @@ Each row is a server process this script starts on 127.0.0.1 and measures the sa
   RSS           the server process, and its largest worker, after the load
 The rows are measured in turn, ROUNDS times over (all servers stay up, idle when not measured),
 and each figure is the best of its rounds: on a shared machine other load only ever adds.
-Every fnemu figure is also printed as a ratio to the bare handler, then issue 17's targets.
+Every fnemu figure is also printed as a ratio to the bare handler, then the targets.
 
 With --compare (`make bench-compare`) the same hello is also served by the peers in tests/bench/peers/
 (Miniflare 3, functions-framework for Node and for Python, from their pinned registry packages), and
@@ -102,9 +102,9 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
     "python": [("p50", "<=", 1.6), ("rps", ">=", 0.5), ("cpu", "<=", 2.5)],
     "node web": [("p50", "<=", 2.0), ("rps", ">=", 0.4), ("cpu", "<=", 3.5)],
 }
-"""Issue 17, warm, with every feature on, as ratios to the bare handler; rows by label."""
+"""The targets, warm, with every feature on, as ratios to the bare handler; rows by label."""
 CPU_VS_PYTHON_LAMBDA = 1.3
-"""Issue 17: Node lambda's, gcf's and azure's CPU/req within this factor of Python lambda's (auth none)."""
+"""Node lambda's, gcf's and azure's CPU/req within this factor of Python lambda's (auth none)."""
 
 
 @dataclass
@@ -668,7 +668,7 @@ def render(rows: list[Row], bench: Bench) -> str:
             out.append(f"  {r.label:<{width}}seq p50 {r.p50_ms / best['p50']:.2f}x | req/s {r.rps / best['rps']:.2f}x"
                        f" | CPU/req {r.cpu_us / best['cpu']:.2f}x")
     out.append("")
-    out.append("targets (issue 17, ratios to the bare handler):")
+    out.append("targets (ratios to the bare handler):")
     names = {"p50": "seq p50", "rps": "req/s", "cpu": "CPU/req"}
     for r in rows:
         targets = next((t for key, t in TARGETS.items() if r.label.startswith(f"fnemu /fn/ {key}")), None)

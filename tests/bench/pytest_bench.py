@@ -1,4 +1,4 @@
-"""`make bench`, pytest rows (issue 11): what an installed fnemu adds to every pytest start-up.
+"""`make bench`, pytest rows: what an installed fnemu adds to every pytest start-up.
 
   pytest --co   one trivial test collected, in a fresh process: with the fnemu plugin blocked
                 (`-p no:fnemu`, as if fnemu were not installed) and loaded (as installed)

@@ -1,4 +1,4 @@
-"""`make bench`, UI rows (issue 18), in Debian's headless Chromium:
+"""`make bench`, UI rows, in Debian's headless Chromium:
 
   functions page  200 functions deployed: navigation start → all 200 rows drawn, by the page's own
                   performance mark (target ≤ 300 ms)
