@@ -164,7 +164,9 @@ def test_a_saved_function_keeps_its_debug_port(
     assert emu.call("saved").text == "other"  # its worker is up: listening on the port
     assert f"saved@1: debugpy listens on 127.0.0.1:{port}" in debug_log.text
     entry.write_text(OTHER_CODE.replace("other", "saved"))
-    wait_until(lambda: emu.call("saved").text == "saved", message="the saved version to serve")
+    # a plain worker checks the save loads, then the debug worker (debugpy: ~2 s alone) starts on the
+    # freed port: allow for a loaded machine
+    wait_until(lambda: emu.call("saved").text == "saved", timeout=60, message="the saved version to serve")
     assert f"saved@2: debugpy listens on 127.0.0.1:{port}" in debug_log.text  # the same port, not the next
     dap = DapClient(port)
     try:
