@@ -161,7 +161,6 @@ class Runtime:
         return done
 
     async def _warm(self, version: FunctionVersion) -> None:
-        await self._debugger.port_freed(version)
         try:
             await self._pool(version).warm()
         except LoadError:
@@ -171,6 +170,7 @@ class Runtime:
         """A worker for the version; `debugged`: the version, when it runs under a debugger."""
         argv, env, debug = spec.argv, spec.env, None
         if debugged is not None:
+            await self._debugger.port_freed(debugged)  # a replaced debug worker may not be reaped yet
             argv, env, debug = self._debugger.start(debugged, spec)
         return await Worker.spawn(argv, env, spec.cwd, label=spec.label,
                                   console_cap=self._config.console_cap_bytes, memory_mb=spec.memory_mb,
