@@ -18,7 +18,31 @@ from tests.helpers import wait_until
 Message = dict[str, Any]
 
 
-class DapClient:
+class _Client:
+    """What both clients share: messages kept until a `wait` asks for them. Each reads one message
+    with `_read`, failing at the deadline."""
+
+    seen: list[Message]
+    """Every message read so far and not yet waited for (events included), in order."""
+
+    def wait(self, match: Callable[[Message], bool], timeout: float) -> Message:
+        """The first message (seen before, or read now) that matches; fails after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        for message in self.seen:
+            if match(message):
+                self.seen.remove(message)
+                return message
+        while True:
+            message = self._read(deadline)
+            if match(message):
+                return message
+            self.seen.append(message)
+
+    def _read(self, deadline: float) -> Message:
+        raise NotImplementedError
+
+
+class DapClient(_Client):
     """The Debug Adapter Protocol as an IDE speaks it: `Content-Length` framed JSON over TCP."""
 
     def __init__(self, port: int, timeout: float = 20.0) -> None:
@@ -26,8 +50,7 @@ class DapClient:
         self._sock = wait_until(lambda: _connect(port, timeout), timeout, 0.05, f"debugpy to listen on {port}")
         self._buf = b""
         self._seq = itertools.count(1)
-        self.seen: list[Message] = []
-        """Every message read so far (events included), in order."""
+        self.seen = []
 
     def send(self, command: str, **arguments: Any) -> int:
         seq = next(self._seq)
@@ -42,19 +65,6 @@ class DapClient:
 
     def event(self, name: str, timeout: float = 20.0) -> Message:
         return self.wait(lambda m: m.get("type") == "event" and m.get("event") == name, timeout)
-
-    def wait(self, match: Callable[[Message], bool], timeout: float) -> Message:
-        """The first message (seen before, or read now) that matches; fails after `timeout` s."""
-        deadline = time.monotonic() + timeout
-        for message in self.seen:
-            if match(message):
-                self.seen.remove(message)
-                return message
-        while True:
-            message = self._read(deadline)
-            if match(message):
-                return message
-            self.seen.append(message)
 
     def attach(self, breakpoints: dict[str, list[int]]) -> None:
         """initialize, attach, setBreakpoints, configurationDone: what VS Code's attach does."""
@@ -110,7 +120,7 @@ def _connect(port: int, timeout: float) -> socket.socket | None:
         return None
 
 
-class CdpClient:
+class CdpClient(_Client):
     """The Chrome DevTools Protocol on the first target `node --inspect` lists at /json/list."""
 
     def __init__(self, port: int) -> None:
@@ -118,7 +128,7 @@ class CdpClient:
         self.url: str = targets[0]["webSocketDebuggerUrl"]
         self._ws: ClientConnection = connect(self.url, open_timeout=10, max_size=None, legacy=True)
         self._ids = itertools.count(1)
-        self.seen: list[Message] = []
+        self.seen = []
 
     def call(self, method: str, timeout: float = 20.0, **params: Any) -> Message:
         n = next(self._ids)
@@ -130,12 +140,7 @@ class CdpClient:
     def event(self, method: str, timeout: float = 20.0) -> Message:
         return self.wait(lambda m: m.get("method") == method, timeout)
 
-    def wait(self, match: Callable[[Message], bool], timeout: float) -> Message:
-        deadline = time.monotonic() + timeout
-        for message in self.seen:
-            if match(message):
-                self.seen.remove(message)
-                return message
+    def _read(self, deadline: float) -> Message:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -144,9 +149,7 @@ class CdpClient:
                 message: Message = json.loads(self._ws.recv(timeout=left))
             except TimeoutError:
                 continue
-            if match(message):
-                return message
-            self.seen.append(message)
+            return message
 
     def close(self) -> None:
         self._ws.close()
