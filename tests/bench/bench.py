@@ -480,7 +480,7 @@ def _check_logged(server: Server, name: str) -> Callable[[Row], None]:
         status, fn = _api(server.url, "GET", f"/v1/local/functions/{name}")
         metrics = fn.get("metrics") if status == 200 else None
         total = int(metrics["total_invocations"]) if isinstance(metrics, dict) else 0
-        printed = server.output().count("  http  ")
+        printed = server.output().count(" http GET ")  # the invocation line's summary column
         if total < SEQ_REQUESTS + SEQ_WARMUP or printed < total:
             row.checks.append(f"{name}: {total} invocations in its metrics, {printed} terminal lines")
     return check
