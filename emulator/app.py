@@ -13,7 +13,8 @@ from aiohttp import web
 
 from .agents.action import ActionRunner
 from .agents.approvals import Approvals
-from .api import action, agent_tools, connections, control, fn, functions, log_stream, s3_browse, ui
+from .api import (action, agent_tools, connections, control, fn, functions, log_stream, login_links, s3_browse,
+                  sample_events, ui)
 from .api.activity import Activity
 from .api.auth import Auth
 from .api.middleware import error_middleware
@@ -72,6 +73,8 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app.add_routes(connections.routes)
     app.add_routes(s3_browse.routes)
     log_stream.setup(app)
+    login_links.setup(app)
+    app.add_routes(sample_events.routes)
     ui.setup(app)
 
     async def stop_workers(app: web.Application) -> None:

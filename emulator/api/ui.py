@@ -13,10 +13,12 @@ import orjson
 from aiohttp import web
 
 from ..errors import NotFound
+from ..events.kinds import KINDS
 from ..keys import APPROVALS, AUTH, CONFIG, FOLDER, LOGS, REGISTRY
 from ..logstore import LogEntry
 from .body import json_response
 from .log_stream import pump
+from .login_links import LOGIN_PAGE
 
 __all__ = ["setup"]
 
@@ -42,6 +44,12 @@ async def index(request: web.Request) -> web.FileResponse:
     return _asset("index.html")
 
 
+@routes.get(LOGIN_PAGE)
+async def login_page(request: web.Request) -> web.FileResponse:
+    """The same page: it trades the link's `code` for the token (login_links.py)."""
+    return _asset("index.html")
+
+
 @routes.get("/_emu/ui/{asset}")
 async def asset(request: web.Request) -> web.FileResponse:
     return _asset(request.match_info["asset"])
@@ -49,8 +57,8 @@ async def asset(request: web.Request) -> web.FileResponse:
 
 @routes.get("/_emu/overview")
 async def overview(request: web.Request) -> web.Response:
-    """Every function's metrics and its recent durations (oldest first), and the folder's open
-    load errors."""
+    """Every function's metrics and its recent durations (oldest first), the folder's open load
+    errors, and the kinds of ready event `GET /_emu/events/{kind}` makes."""
     request.app[AUTH].require_developer(request.headers.get("Authorization"))
     logs = request.app[LOGS]
     out: list[dict[str, Any]] = []
@@ -59,7 +67,7 @@ async def overview(request: web.Request) -> web.Response:
         out.append({"app_id": fn.app_id, "name": fn.name, "metrics": fn.log.metrics(),
                     "recent_ms": [e.duration_ms for e in reversed(recent)]})
     return json_response({"app_id": request.app[CONFIG].app_id, "functions": out,
-                          "folder_errors": _errors(request.app)})
+                          "folder_errors": _errors(request.app), "event_kinds": list(KINDS)})
 
 
 def _errors(app: web.Application) -> list[dict[str, str]]:

@@ -21,11 +21,12 @@ _HELD_CALL = {"input": {"account": "acct_demo", "amount": 25}}
 
 
 async def _announce(url: str, token: str) -> None:
-    """Print the login link, then leave one agent-tool call waiting on the Approvals page."""
+    """Print a one-time login link, then leave one agent-tool call waiting on the Approvals page."""
     import httpx
 
-    click.echo(f"Open the UI (this link logs you in): {url}/_emu/ui#token={token}")
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
+        link = (await client.post("/_emu/login-links")).json()["path"]
+        click.echo(f"Open the UI (this link logs you in once): {url}{link}")
         answer = await client.post("/v1/local/agent-tools/refund/call", json=_HELD_CALL)
     if answer.status_code == 202:
         click.echo(f"refund awaits approval: {answer.json()['approval_id']} (Approvals page)")
@@ -37,7 +38,7 @@ async def _announce(url: str, token: str) -> None:
 def demo_command(port: int) -> None:
     """Give a demo, offline: every handler style and trigger type, a cron firing every minute, a
     webhook, a WebSocket and an agent tool awaiting approval, on a copy of the samples (edit them
-    freely: the copy is removed on exit). Prints the UI's URL with a login link.
+    freely: the copy is removed on exit). Prints the UI's URL as a one-time login link.
 
     \b
     Example:

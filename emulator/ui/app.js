@@ -3,7 +3,10 @@ import { get, follow, token, ApiError } from "./api.js";
 import { pages } from "./pages.js";
 
 const LOG_KEPT = 10000;
-export const state = { appId: "local", logs: [], errors: [], page: null, overview: null };
+// `logs`: the entries kept, oldest first; `dropped`: how many older ones were let go, so that
+// `dropped + index` names an entry for as long as it is kept.
+export const state = { appId: "local", logs: [], dropped: 0, errors: [], page: null, overview: null, eventKinds: [],
+  historyLoaded: false };
 
 const $ = (id) => document.getElementById(id);
 let stream = null;
@@ -15,12 +18,28 @@ function showBanner(errors) {
   banner.textContent = errors.map((e) => `Broken save in ${e.function}: ${e.message}`).join("\n");
 }
 
+// Log entries arrive by the thousand under load: they are kept as they come and handed to the
+// page once per animation frame, as one `logs` event.
+let arrived = [];
+let flushing = null;
+function flushLogs() {
+  flushing = null;
+  const entries = arrived;
+  arrived = [];
+  state.logs.push(...entries);
+  const excess = state.logs.length - LOG_KEPT;
+  if (excess > 0) { state.logs.splice(0, excess); state.dropped += excess; }
+  state.page?.onEvent?.({ type: "logs", entries });
+}
+
 function onEvent(ev) {
   if (ev.type === "hello") showBanner(ev.errors);
   else if (ev.type === "folder") showBanner(ev.errors);
   else if (ev.type === "log") {
-    state.logs.push(ev.entry);
-    if (state.logs.length > LOG_KEPT) state.logs.splice(0, state.logs.length - LOG_KEPT);
+    arrived.push(ev.entry);
+    if (arrived.length > LOG_KEPT) arrived.splice(0, arrived.length - LOG_KEPT);  // a hidden tab draws no frames
+    flushing ??= requestAnimationFrame(flushLogs);
+    return;
   } else if (ev.type === "approvals") refreshApprovalCount();
   if (ev.type !== "hello") state.page?.onEvent?.(ev);
 }
@@ -53,8 +72,8 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   state.page = page;
-  const root = $("page");
-  root.replaceChildren();
+  const root = document.createElement("div");  // each route draws in its own: a slower, earlier one lands nowhere
+  $("page").replaceChildren(root);
   try {
     await page.render(root, rest.map(decodeURIComponent), state);
   } catch (e) {
@@ -77,6 +96,7 @@ async function enter() {
   try {
     state.overview = await get("/_emu/overview");
     state.appId = state.overview.app_id;
+    state.eventKinds = state.overview.event_kinds;
   } catch (e) {
     return logout(e instanceof ApiError && e.status === 401 ? "That token was refused." : String(e.message));
   }
@@ -97,11 +117,29 @@ $("logout").addEventListener("click", () => logout());
 document.querySelector(".skip").addEventListener("click", (e) => { e.preventDefault(); $("main").focus(); });
 window.addEventListener("hashchange", () => token.get() && route());
 
-// A login link (`fnemu demo`) carries the token in the fragment, which no server sees: it is kept
-// for this tab and taken out of the address bar at once.
-const given = new URLSearchParams(location.hash.slice(1)).get("token");
-if (given) {
-  token.set(given);
-  history.replaceState(null, "", location.pathname + "#/functions");
+// A one-time login link (`fnemu demo`, `POST /_emu/login-links`) is traded for the token once;
+// the code leaves the address bar at once. A link that holds the token itself (`#token=`, which no
+// server sees) is kept for this tab and leaves the address bar too.
+async function redeem(code) {
+  history.replaceState(null, "", "/_emu/ui#/functions");
+  token.clear();
+  const r = await fetch("/_emu/ui/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ code }) });
+  if (r.ok) {
+    token.set((await r.json()).token);
+    return enter();
+  }
+  logout(r.status === 410 ? "This login link was already used: log in with the developer token."
+    : "This login link is not one of this emulator's (links end when it stops): log in with the developer token.");
 }
-if (token.get()) enter(); else logout();
+
+const code = location.pathname === "/_emu/ui/login" ? new URLSearchParams(location.search).get("code") : null;
+const given = new URLSearchParams(location.hash.slice(1)).get("token");
+if (code) redeem(code);
+else {
+  if (given) {
+    token.set(given);
+    history.replaceState(null, "", location.pathname + "#/functions");
+  }
+  if (token.get()) enter(); else logout();
+}

@@ -7,7 +7,7 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === "text") el.textContent = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) el.append(c);
   return el;
 }
 

@@ -60,7 +60,7 @@ function triggerView(t, cron) {
     if (t.secret) rows.push(h("dd", {}, "Secret ", h("code", { text: t.secret })));
   } else if (t.type === "cron") {
     rows.push(h("dd", { text: `${c.schedule} (${c.timezone || "UTC"})` }));
-    if (cron) rows.push(h("dd", {}, "Next fire ", h("time", { text: cron.scheduledTime })));
+    if (cron) rows.push(h("dd", {}, "Next fires", firesList(cron.fires, "cron-fires")));
   } else if (t.url) rows.push(h("dd", {}, h("code", { text: t.url })));
   else rows.push(h("dd", { class: "mono", text: JSON.stringify(c) }));
   return rows;
@@ -95,36 +95,69 @@ function triggerAction(t, name, state, show, result) {
   return null;
 }
 
+const KIND_LABELS = {
+  apigw: "API Gateway REST (v1) request", "apigw-v2": "API Gateway HTTP API (v2) request", s3: "S3 upload",
+  cron: "Scheduled (cron)", websocket: "WebSocket message", webhook: "Webhook delivery",
+};
+
+// The next fires of a cron, as the API computed them.
+function firesList(fires, id) {
+  return h("ol", { class: "fires", id }, fires.map((f) => h("li", {}, h("time", { datetime: f, text: f }))));
+}
+
 async function functionPage(root, name, state) {
   const [fn, clock] = await Promise.all([get(fnPath(state.appId, name)), get("/_emu/clock")]);
   const cron = clock.next.find((n) => n.app_id === state.appId && n.function === name);
   const result = h("div", { id: "invoke-result" });
-  const form = h("form", { id: "invoke-form", "aria-label": "Test invoke" },
+  const kind = h("select", { id: "inv-kind" }, h("option", { value: "", text: "HTTP request" }),
+    state.eventKinds.map((k) => h("option", { value: k, text: `Event: ${KIND_LABELS[k] || k}` })));
+  const request = h("fieldset", { id: "inv-request" }, h("legend", { text: "HTTP request" }),
     h("div", { class: "row" },
       h("div", {}, h("label", { for: "inv-method", text: "Method" }),
         h("select", { id: "inv-method" }, ["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => h("option", { text: m })))),
       h("div", {}, h("label", { for: "inv-path", text: "Path" }), h("input", { id: "inv-path", value: "/" })),
       h("div", {}, h("label", { for: "inv-query", text: "Query (a=1&b=2)" }), h("input", { id: "inv-query" }))),
     h("label", { for: "inv-headers", text: "Headers (JSON object)" }), h("textarea", { id: "inv-headers", text: "{}" }),
-    h("label", { for: "inv-body", text: "Body" }), h("textarea", { id: "inv-body" }),
+    h("label", { for: "inv-body", text: "Body" }), h("textarea", { id: "inv-body" }));
+  const eventText = h("textarea", { id: "inv-event", class: "event", spellcheck: "false" });
+  const eventBox = h("fieldset", { id: "inv-event-box", hidden: true }, h("legend", { text: "Event" }),
+    h("label", { for: "inv-event", text: "Event (JSON, editable)" }), eventText);
+  kind.addEventListener("change", async () => {
+    request.hidden = !!kind.value;
+    eventBox.hidden = !kind.value;
+    if (!kind.value) return;
+    const query = new URLSearchParams({ function: name, app_id: state.appId });
+    try { eventText.value = pretty((await get(`/_emu/events/${encodeURIComponent(kind.value)}?${query}`)).event); }
+    catch (err) { result.replaceChildren(h("p", { class: "bad", role: "alert", text: err.message })); }
+  });
+  const form = h("form", { id: "invoke-form", "aria-label": "Test invoke" },
+    h("label", { for: "inv-kind", text: "Send" }), kind, request, eventBox,
     h("div", { class: "row" }, h("button", { type: "submit", text: "Invoke" }),
       fn.triggers.map((t) => triggerAction(t, name, state, show, result))));
   function show(env) { result.replaceChildren(envelopeView(env)); }
+  const fail = (text) => result.replaceChildren(h("p", { class: "bad", role: "alert", text }));
+  const described = () => {  // the test-invoke body, or null after saying what is wrong
+    if (kind.value) {
+      try { return { event: JSON.parse(eventText.value) }; } catch { fail("Event: not valid JSON"); return null; }
+    }
+    const out = { method: form.querySelector("#inv-method").value, path: form.querySelector("#inv-path").value || "/" };
+    try { out.headers = JSON.parse(form.querySelector("#inv-headers").value || "{}"); }
+    catch { fail("Headers: not a JSON object"); return null; }
+    const query = form.querySelector("#inv-query").value;
+    if (query) out.query = Object.fromEntries(new URLSearchParams(query));
+    const body = form.querySelector("#inv-body").value;
+    if (body) out.body = body;
+    return out;
+  };
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const request = { method: form.querySelector("#inv-method").value, path: form.querySelector("#inv-path").value || "/" };
-    try {
-      request.headers = JSON.parse(form.querySelector("#inv-headers").value || "{}");
-    } catch { return result.replaceChildren(h("p", { class: "bad", role: "alert", text: "Headers: not a JSON object" })); }
-    const query = form.querySelector("#inv-query").value;
-    if (query) request.query = Object.fromEntries(new URLSearchParams(query));
-    const body = form.querySelector("#inv-body").value;
-    if (body) request.body = body;
-    try { show(await post(`${fnPath(state.appId, name)}/invoke`, request)); }
-    catch (err) { result.replaceChildren(h("p", { class: "bad", role: "alert", text: err.message })); }
+    const body = described();
+    if (body === null) return;
+    try { show(await post(`${fnPath(state.appId, name)}/invoke`, body)); }
+    catch (err) { fail(err.message); }
   });
   root.append(h("p", {}, h("a", { href: "#/functions", text: "← Functions" })),
-    h("h2", { text: fn.name }), fn.description ? h("p", { text: fn.description }) : null,
+    h("h2", { text: fn.name }), fn.description ? h("p", { text: fn.description }) : "",
     h("p", { class: "muted", text: `${fn.language} · ${fn.runtime} · v${fn.version} · ${fn.source} · ${fn.timeoutMs} ms · ${fn.memoryLimitMb} MB` }),
     h("div", { class: "cols" },
       h("section", { "aria-label": "Code" }, h("h3", { text: "Code" }), h("pre", { id: "code", text: fn.code ?? "" }),
@@ -135,7 +168,9 @@ async function functionPage(root, name, state) {
 }
 
 // ---- Logs ------------------------------------------------------------------------------------
-const SHOWN = 500;
+const ROW_PX = 30;  // the height of a log row (style.css: #log-table td)
+const OVERSCAN = 4;  // rows drawn beyond the view, above and below
+const LIVE_MS = 200;
 
 function traceView(entry) {
   const total = Math.max(entry.duration_ms, ...entry.trace.map((s) => s.start_ms + s.duration_ms), 0.001);
@@ -165,8 +200,9 @@ function entryView(entry) {
 async function logsPage(root, args, state) {
   const { functions } = await get(`/v1/${state.appId}/functions`);
   const names = functions.map((f) => f.name);
-  if (!state.logs.length) {  // the recent past, once: live entries follow from the event stream
+  if (!state.historyLoaded) {  // the recent past, once: live entries follow from the event stream
     const recent = await Promise.all(functions.map((f) => get(`${fnPath(state.appId, f.name)}/logs?limit=20`)));
+    state.historyLoaded = true;
     const seen = new Set(state.logs.map((e) => e.id));
     const old = recent.flatMap((r) => r.logs).filter((e) => !seen.has(e.id));
     state.logs.unshift(...old.sort((a, b) => a.timestamp.localeCompare(b.timestamp)));
@@ -180,9 +216,8 @@ async function logsPage(root, args, state) {
     status: h("select", { id: "f-status" }, opts(["ok", "failed"])),
     text: h("input", { id: "f-text", type: "search" }),
   };
-  const body = h("tbody");
   const detail = h("div", { id: "entry-detail" });
-  const count = h("p", { class: "muted", "aria-live": "polite" });
+  const count = h("p", { class: "muted", id: "log-count" });
   const searchable = new WeakMap();  // entry → its text, lower case, made once
   const textOf = (e) => {
     let t = searchable.get(e);
@@ -198,42 +233,94 @@ async function logsPage(root, args, state) {
       && (!text || textOf(e).includes(text));
   };
   const open = (e) => detail.replaceChildren(entryView(e));
-  const rowOf = (e) => h("tr", { tabindex: "0", "data-id": e.id, onclick: () => open(e),
+  const rowOf = (e, at) => h("tr", { tabindex: "0", "data-id": e.id, "aria-rowindex": String(at),
+      onclick: () => open(e),
       onkeydown: (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(e); } } },
     h("td", { text: e.timestamp.slice(11, 23) }), h("td", { text: e.function }), h("td", { text: e.trigger }),
     h("td", { text: `${e.method} ${e.path}` }),
     h("td", { class: e.status_code < 400 ? "ok" : "bad", text: String(e.status_code) }),
     h("td", { text: ms(e.duration_ms) }), h("td", { text: e.consoleLogs[0]?.message ?? "" }));
-  let drawn = null;  // the newest entry drawn: later ones are added on top, the rest kept
-  const draw = () => {
-    const shown = [];
-    for (let i = state.logs.length - 1; i >= 0 && shown.length < SHOWN; i--) if (matches(state.logs[i])) shown.push(state.logs[i]);
-    body.replaceChildren(...shown.map(rowOf));
-    drawn = state.logs[state.logs.length - 1];
-    count.textContent = `${body.rows.length} shown of ${state.logs.length} kept`;
-  };
-  const drawNew = () => {
-    const fresh = [];
-    for (let i = state.logs.length - 1; i >= 0 && state.logs[i] !== drawn && fresh.length < SHOWN; i--) {
-      if (matches(state.logs[i])) fresh.push(state.logs[i]);
+
+  // Every kept entry that matches is one row of a tall scroll box, newest on top, but only the rows
+  // in view are in the DOM (drawn at most once per frame): the view stays cheap with 10,000 entries.
+  // `matched` holds the entries' positions (`state.dropped + index`), oldest first, from `head`.
+  let matched = [];
+  let head = 0;
+  const shown = () => matched.length - head;
+  const body = h("tbody");
+  const table = h("table", { id: "log-table", "aria-label": "Invocations, newest first" },
+    h("colgroup", {}, ["8.5em", "8em", "6em", "", "4.5em", "6em", ""].map((w) => h("col", { style: w ? `width:${w}` : null }))),
+    h("thead", {}, h("tr", { "aria-rowindex": "1" }, ["Time", "Function", "Trigger", "Request", "Status", "Duration", "First line"]
+      .map((t) => h("th", { scope: "col", text: t })))), body);
+  const box = h("div", { id: "log-scroll", class: "log-scroll" }, table);
+  const drawnRows = new Map();  // position → its row, for the rows in the DOM
+  const paint = () => {
+    const n = shown();
+    const first = Math.max(0, Math.floor(box.scrollTop / ROW_PX) - OVERSCAN);
+    const last = Math.min(n, Math.ceil((box.scrollTop + box.clientHeight) / ROW_PX) + OVERSCAN);
+    const wanted = [];
+    for (let row = first; row < last; row++) wanted.push(matched[matched.length - 1 - row]);
+    const keep = new Set(wanted);
+    for (const [at, tr] of drawnRows) if (!keep.has(at)) { tr.remove(); drawnRows.delete(at); }
+    // rows kept stay where they are (a focused row keeps its focus); new ones go above or below them
+    const firstKept = wanted.findIndex((at) => drawnRows.has(at));
+    const make = (at, i) => {
+      const tr = rowOf(state.logs[at - state.dropped], first + i + 2);
+      drawnRows.set(at, tr);
+      return tr;
+    };
+    if (firstKept < 0) body.replaceChildren(...wanted.map(make));
+    else {
+      body.prepend(...wanted.slice(0, firstKept).map(make));
+      let i = firstKept;
+      while (i < wanted.length && drawnRows.has(wanted[i])) {
+        drawnRows.get(wanted[i]).setAttribute("aria-rowindex", String(first + i + 2));
+        i++;
+      }
+      body.append(...wanted.slice(i).map((at, j) => make(at, i + j)));
     }
-    drawn = state.logs[state.logs.length - 1];
-    body.prepend(...fresh.map(rowOf));
-    while (body.rows.length > SHOWN) body.lastElementChild.remove();
-    count.textContent = `${body.rows.length} shown of ${state.logs.length} kept`;
+    table.style.marginTop = `${first * ROW_PX}px`;
+    table.style.marginBottom = `${(n - last) * ROW_PX}px`;
+    table.setAttribute("aria-rowcount", String(n + 1));
+    count.textContent = `${n} shown of ${state.logs.length} kept`;
+  };
+  let painting = null;
+  let painted = 0;
+  const schedule = () => { painting ??= requestAnimationFrame(() => { painting = null; painted = performance.now(); paint(); }); };
+  let waiting = null;
+  const scheduleLive = () => {  // a flood of new entries redraws at most every LIVE_MS: the rest of each frame is free
+    const due = painted + LIVE_MS - performance.now();
+    if (due <= 0) schedule();
+    else waiting ??= setTimeout(() => { waiting = null; schedule(); }, due);
+  };
+  const draw = () => {  // the filters changed: match every kept entry again
+    matched = [];
+    head = 0;
+    state.logs.forEach((e, i) => { if (matches(e)) matched.push(state.dropped + i); });
+    body.replaceChildren();
+    drawnRows.clear();
+    box.scrollTop = 0;
+    paint();
+  };
+  const add = (entries) => {  // entries appended to state.logs (maybe some already let go)
+    const before = shown();
+    for (let i = Math.max(0, state.logs.length - entries.length); i < state.logs.length; i++) {
+      if (matches(state.logs[i])) matched.push(state.dropped + i);
+    }
+    while (head < matched.length && matched[head] < state.dropped) head++;
+    if (head > 4096) { matched = matched.slice(head); head = 0; }
+    // scrolled away from the newest: what is in view stays in view
+    if (box.scrollTop > 0) box.scrollTop += (shown() - before) * ROW_PX;
+    scheduleLive();
   };
   for (const f of Object.values(filters)) f.addEventListener("input", draw);
+  box.addEventListener("scroll", schedule, { passive: true });
   root.append(h("h2", { text: "Logs" }),
     h("div", { class: "row", role: "search" }, field("f-fn", "Function", filters.fn), field("f-trigger", "Trigger", filters.trigger),
       field("f-level", "Level", filters.level), field("f-status", "Status", filters.status), field("f-text", "Text", filters.text)),
-    count, h("div", { class: "cols" },
-      h("table", { id: "log-table" }, h("thead", {}, h("tr", {}, ["Time", "Function", "Trigger", "Request", "Status", "Duration", "First line"].map((t) => h("th", { scope: "col", text: t })))), body),
-      detail));
+    count, h("div", { class: "cols logs" }, h("div", {}, box), detail));
   draw();
-  let pending = null;
-  logsPage.onEvent = (ev) => {
-    if (ev.type === "log") pending ??= requestAnimationFrame(() => { pending = null; drawNew(); });
-  };
+  logsPage.onEvent = (ev) => { if (ev.type === "logs") add(ev.entries); };
 }
 
 // ---- Clock -----------------------------------------------------------------------------------
@@ -244,8 +331,8 @@ async function clockPage(root) {
   const refresh = async () => {
     const c = await get("/_emu/clock");
     now.replaceChildren("Now ", h("time", { text: c.now }), c.frozen ? " (frozen)" : " (follows the wall clock)");
-    next.replaceChildren(...c.next.map((n) => h("tr", {}, h("td", { text: n.function }), h("td", { text: n.schedule }),
-      h("td", { text: n.timezone }), h("td", { text: n.scheduledTime }))));
+    next.replaceChildren(...c.next.map((n) => h("tr", { "data-name": n.function }, h("td", { text: n.function }),
+      h("td", { text: n.schedule }), h("td", { text: n.timezone }), h("td", {}, firesList(n.fires)))));
   };
   const moved = async (answer) => {
     fired.replaceChildren(h("h3", { text: `Fired ${answer.fired.length}` }),
@@ -264,7 +351,7 @@ async function clockPage(root) {
       h("div", {}, h("label", { for: "set-time", text: "Set the time (ISO 8601)" }), when),
       h("button", { type: "submit", text: "Set" })),
     fired, h("h3", { text: "Next fires" }),
-    h("table", {}, h("thead", {}, h("tr", {}, ["Function", "Schedule", "Zone", "Next"].map((t) => h("th", { scope: "col", text: t })))), next));
+    h("table", { id: "cron-table" }, h("thead", {}, h("tr", {}, ["Function", "Schedule", "Zone", "Next fires"].map((t) => h("th", { scope: "col", text: t })))), next));
   await refresh();
 }
 

@@ -4,14 +4,18 @@ none of Playwright's own browsers is used). Without it every browser test skips,
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
+
+from emulator.pytest_plugin import Emulator
 
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 """Screenshots of each page (git-ignored)."""
+SAMPLES = Path(__file__).resolve().parent.parent.parent / "sample_functions"
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +37,26 @@ def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab
-    ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    tab.screenshot(path=str(page_shot(request.node.name)), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def emu(make_emulator: Callable[..., Emulator], tmp_path: Path) -> Emulator:
+    """An emulator serving a copy of the samples, its clock frozen at 2026-01-01T09:00:30Z."""
+    folder = tmp_path / "functions"
+    shutil.copytree(SAMPLES, folder)
+    return make_emulator(functions_dir=folder, clock="frozen=2026-01-01T09:00:30Z")
+
+
+def login(page: Any, emu: Emulator, where: str = "") -> None:
+    page.goto(f"{emu.url}/_emu/ui{where}")
+    page.get_by_label("Developer token").fill(emu.token)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
+
+
+def page_shot(name: str) -> Path:
+    """Where a screenshot named `name` goes."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / f"{name}.png"

@@ -61,11 +61,15 @@ def check(url: str, token: str) -> list[str]:
     return answered
 
 
-def browse(link: str, url: str, screenshot: Path) -> None:
+def browse(link: str, url: str, screenshot: Path) -> str:
+    """Open the one-time login link in Chromium (without one, trade its code over HTTP, as the page
+    does); the token it logged in with."""
     chromium = shutil.which("chromium")
     if chromium is None:
         print("no chromium: the page was not opened")
-        return
+        code = link.partition("?code=")[2]
+        token: str = httpx.post(f"{url}/_emu/ui/login", json={"code": code}).json()["token"]
+        return token
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -73,9 +77,11 @@ def browse(link: str, url: str, screenshot: Path) -> None:
         page = browser.new_page()
         page.goto(link)
         expect(page.locator("#functions-table tr[data-name=tick]")).to_be_visible(timeout=15_000)
-        assert page.url == f"{url}/_emu/ui#/functions", page.url  # the token left the address bar
+        assert page.url == f"{url}/_emu/ui#/functions", page.url  # the code left the address bar
+        token = page.evaluate("sessionStorage.getItem('fnemu-token')")
         page.screenshot(path=str(screenshot), full_page=True)
         browser.close()
+    return token
 
 
 def main() -> None:
@@ -90,12 +96,14 @@ def main() -> None:
             line = demo.stdout.readline()
             if not line:
                 raise SystemExit("fnemu demo ended before printing its login link")
-            found = re.search(r"(http://127\.0\.0\.1:\d+)/_emu/ui#token=(\S+)", line)
+            found = re.search(r"(http://127\.0\.0\.1:\d+)/_emu/ui/login\?code=\S+", line)
             if found:
-                link, url, token = found.group(0), found.group(1), found.group(2)
+                link, url = found.group(0), found.group(1)
         _wait(lambda: "refund awaits approval" in demo.stdout.readline(), "the held refund call")  # type: ignore[union-attr]
+        token = browse(link, url, artifacts / "demo.png")
+        spent = httpx.post(f"{url}/_emu/ui/login", json={"code": link.partition("?code=")[2]})
+        assert spent.status_code == 410, f"a second use of the login link: {spent.status_code}"
         answered = check(url, token)
-        browse(link, url, artifacts / "demo.png")
         print("answered:", " ".join(sorted(answered)))
     finally:
         demo.terminate()

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from emulator.pytest_plugin import Emulator
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "sample_functions"
-
-
-@pytest.fixture
-def emu(make_emulator: Callable[..., Emulator], tmp_path: Path) -> Emulator:
-    folder = tmp_path / "functions"
-    shutil.copytree(SAMPLES, folder)
-    return make_emulator(functions_dir=folder, clock="frozen=2026-01-01T09:00:30Z")
-
-
-def login(page: Any, emu: Emulator, where: str = "") -> None:
-    page.goto(f"{emu.url}/_emu/ui{where}")
-    page.get_by_label("Developer token").fill(emu.token)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
+from .conftest import login, page_shot
 
 
 def test_a_wrong_token_is_refused_and_the_right_one_shows_the_functions(page: Any, emu: Emulator) -> None:
@@ -152,3 +135,75 @@ def test_a_function_page_fires_its_s3_and_websocket_triggers(page: Any, emu: Emu
     page.goto(f"{emu.url}/_emu/ui#/functions/chat")
     page.get_by_role("button", name="Send a WebSocket frame").click()
     expect(page.get_by_role("status")).to_have_text("The function answered: echo: hello from the UI")
+
+
+ECHO = "def handler(event, context):\n    print('records', len(event['Records']))\n    return event\n"
+
+
+def test_the_invoke_form_sends_a_ready_event_of_the_chosen_kind(page: Any, emu: Emulator) -> None:
+    emu.deploy("echo-event", ECHO, triggers=[{"type": "s3_upload", "config": {"bucket": "photos", "prefix": "in/"}}])
+    login(page, emu, "#/functions/echo-event")
+    kinds = page.locator("#inv-kind option").all_text_contents()
+    assert kinds == ["HTTP request", "Event: API Gateway REST (v1) request", "Event: API Gateway HTTP API (v2) request",
+                     "Event: S3 upload", "Event: Scheduled (cron)", "Event: WebSocket message", "Event: Webhook delivery"]
+    page.get_by_label("Send").select_option(label="Event: S3 upload")
+    event = page.get_by_label("Event (JSON, editable)")
+    expect(event).to_have_value(re.compile(r'"name": "photos"'))
+    expect(page.get_by_label("Path")).to_be_hidden()  # the HTTP request's fields are not what is sent
+    event.fill(event.input_value().replace('"key": "in/hello.txt"', '"key": "in/edited.png"'))
+    page.get_by_role("button", name="Invoke").click()
+    result = page.locator("#invoke-result")
+    expect(result).to_contain_text("Status 200")
+    expect(result.locator(".body")).to_contain_text('"bucket":{"name":"photos"')
+    expect(result.locator(".body")).to_contain_text('"key":"in/edited.png"')
+    expect(result.locator(".console")).to_contain_text("records 1")
+    (entry,) = emu.logs("echo-event")
+    assert entry["trigger"] == "invoke" and entry["status_code"] == 200
+    page.get_by_label("Send").select_option(label="HTTP request")
+    expect(page.get_by_label("Path")).to_be_visible()
+
+
+def _login_link(emu: Emulator) -> str:
+    made = emu.http.post("/_emu/login-links", headers={"Authorization": f"Bearer {emu.token}"})
+    assert made.status_code == 201, made.text
+    return f"{emu.url}{made.json()['path']}"
+
+
+def test_a_login_link_logs_in_once(page: Any, emu: Emulator) -> None:
+    link = _login_link(emu)
+    page.goto(link)
+    expect(page.locator("#functions-table tr[data-name=tick]")).to_be_visible()
+    assert page.url == f"{emu.url}/_emu/ui#/functions"  # the code left the address bar
+    assert page.evaluate("sessionStorage.getItem('fnemu-token')") == emu.token
+    other = page.context.browser.new_context()
+    try:
+        second = other.new_page()
+        second.goto(link)
+        expect(second.get_by_role("alert").filter(has_text="already used")).to_have_text(
+            "This login link was already used: log in with the developer token.")
+        expect(second.get_by_label("Developer token")).to_be_visible()
+        expect(second.get_by_role("navigation", name="Pages")).to_be_hidden()
+        assert second.evaluate("sessionStorage.getItem('fnemu-token')") is None
+        second.screenshot(path=str(page_shot("login-link-used")))
+    finally:
+        other.close()
+
+
+def _fires(emu: Emulator, name: str) -> list[str]:
+    clock = emu.http.get("/_emu/clock", headers={"Authorization": f"Bearer {emu.token}"}).json()
+    return next(n["fires"] for n in clock["next"] if n["function"] == name)
+
+
+def test_the_next_cron_fires_show_and_move_with_the_clock(page: Any, emu: Emulator) -> None:
+    login(page, emu, "#/functions/tick")
+    fires = _fires(emu, "tick")
+    assert len(fires) == 5 and fires[0] == "2026-01-01T09:01:00.000Z"
+    expect(page.locator("#cron-fires li")).to_have_text(fires)
+    page.get_by_role("link", name="Clock").click()
+    listed = page.locator("#cron-table tr[data-name=tick] li")
+    expect(listed).to_have_text(fires)
+    page.get_by_role("button", name="+1 h").click()
+    expect(page.locator("#fired")).to_contain_text("tick at 2026-01-01T10:00:00")
+    moved = _fires(emu, "tick")
+    assert moved[0] == "2026-01-01T10:01:00.000Z"
+    expect(listed).to_have_text(moved)
