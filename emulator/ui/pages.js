@@ -233,52 +233,73 @@ async function logsPage(root, args, state) {
       && (!text || textOf(e).includes(text));
   };
   const open = (e) => detail.replaceChildren(entryView(e));
-  const rowOf = (e, at) => h("tr", { tabindex: "0", "data-id": e.id, "aria-rowindex": String(at),
-      onclick: () => open(e),
-      onkeydown: (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(e); } } },
-    h("td", { text: e.timestamp.slice(11, 23) }), h("td", { text: e.function }), h("td", { text: e.trigger }),
-    h("td", { text: `${e.method} ${e.path}` }),
-    h("td", { class: e.status_code < 400 ? "ok" : "bad", text: String(e.status_code) }),
-    h("td", { text: ms(e.duration_ms) }), h("td", { text: e.consoleLogs[0]?.message ?? "" }));
 
   // Every kept entry that matches is one row of a tall scroll box, newest on top, but only the rows
-  // in view are in the DOM (drawn at most once per frame): the view stays cheap with 10,000 entries.
+  // in view are in the DOM (drawn at most once per frame, and every LIVE_MS while entries pour in):
+  // the view stays cheap with 10,000 entries. Rows are refilled in place rather than made anew.
   // `matched` holds the entries' positions (`state.dropped + index`), oldest first, from `head`.
   let matched = [];
   let head = 0;
   const shown = () => matched.length - head;
-  const body = h("tbody");
+  const entryOf = (tr) => state.logs[Number(tr?.dataset.at) - state.dropped];
+  const newRow = () => h("tr", { tabindex: "0" }, [0, 1, 2, 3, 4, 5, 6].map(() => h("td")));
+  const fill = (tr, at, index) => {
+    const e = state.logs[at - state.dropped];
+    const c = tr.cells;
+    tr.dataset.at = at;
+    tr.dataset.id = e.id;
+    tr.setAttribute("aria-rowindex", String(index));
+    c[0].textContent = e.timestamp.slice(11, 23);
+    c[1].textContent = e.function;
+    c[2].textContent = e.trigger;
+    c[3].textContent = `${e.method} ${e.path}`;
+    c[4].textContent = String(e.status_code);
+    c[4].className = e.status_code < 400 ? "ok" : "bad";
+    c[5].textContent = ms(e.duration_ms);
+    c[6].textContent = e.consoleLogs[0]?.message ?? "";
+    return tr;
+  };
+  const body = h("tbody", {
+    onclick: (ev) => { const e = entryOf(ev.target.closest("tr")); if (e) open(e); },
+    onkeydown: (ev) => {
+      const e = entryOf(ev.target.closest("tr"));
+      if (e && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); open(e); }
+    },
+  });
   const table = h("table", { id: "log-table", "aria-label": "Invocations, newest first" },
     h("colgroup", {}, ["8.5em", "8em", "6em", "", "4.5em", "6em", ""].map((w) => h("col", { style: w ? `width:${w}` : null }))),
     h("thead", {}, h("tr", { "aria-rowindex": "1" }, ["Time", "Function", "Trigger", "Request", "Status", "Duration", "First line"]
       .map((t) => h("th", { scope: "col", text: t })))), body);
   const box = h("div", { id: "log-scroll", class: "log-scroll" }, table);
-  const drawnRows = new Map();  // position → its row, for the rows in the DOM
+  const refill = (wanted, first) => {  // every row in place, refilled where its entry changed
+    const rows = body.rows;
+    while (rows.length > wanted.length) body.lastElementChild.remove();
+    while (rows.length < wanted.length) body.append(newRow());
+    wanted.forEach((at, i) => {
+      if (rows[i].dataset.at !== String(at)) fill(rows[i], at, first + i + 2);
+      else rows[i].setAttribute("aria-rowindex", String(first + i + 2));
+    });
+  };
+  const keepFocused = (wanted, first) => {  // the focused row stays where it is (and keeps the focus)
+    const drawn = new Map([...body.rows].map((tr) => [Number(tr.dataset.at), tr]));
+    const keep = new Set(wanted);
+    for (const [at, tr] of drawn) if (!keep.has(at)) { tr.remove(); drawn.delete(at); }
+    const firstKept = wanted.findIndex((at) => drawn.has(at));
+    const make = (at, i) => fill(newRow(), at, first + i + 2);
+    body.prepend(...wanted.slice(0, firstKept).map(make));
+    let i = firstKept;
+    for (; i < wanted.length && drawn.has(wanted[i]); i++) drawn.get(wanted[i]).setAttribute("aria-rowindex", String(first + i + 2));
+    body.append(...wanted.slice(i).map((at, j) => make(at, i + j)));
+  };
   const paint = () => {
     const n = shown();
     const first = Math.max(0, Math.floor(box.scrollTop / ROW_PX) - OVERSCAN);
     const last = Math.min(n, Math.ceil((box.scrollTop + box.clientHeight) / ROW_PX) + OVERSCAN);
     const wanted = [];
     for (let row = first; row < last; row++) wanted.push(matched[matched.length - 1 - row]);
-    const keep = new Set(wanted);
-    for (const [at, tr] of drawnRows) if (!keep.has(at)) { tr.remove(); drawnRows.delete(at); }
-    // rows kept stay where they are (a focused row keeps its focus); new ones go above or below them
-    const firstKept = wanted.findIndex((at) => drawnRows.has(at));
-    const make = (at, i) => {
-      const tr = rowOf(state.logs[at - state.dropped], first + i + 2);
-      drawnRows.set(at, tr);
-      return tr;
-    };
-    if (firstKept < 0) body.replaceChildren(...wanted.map(make));
-    else {
-      body.prepend(...wanted.slice(0, firstKept).map(make));
-      let i = firstKept;
-      while (i < wanted.length && drawnRows.has(wanted[i])) {
-        drawnRows.get(wanted[i]).setAttribute("aria-rowindex", String(first + i + 2));
-        i++;
-      }
-      body.append(...wanted.slice(i).map((at, j) => make(at, i + j)));
-    }
+    const focused = document.activeElement?.closest?.("tr");
+    if (focused && body.contains(focused) && wanted.includes(Number(focused.dataset.at))) keepFocused(wanted, first);
+    else refill(wanted, first);
     table.style.marginTop = `${first * ROW_PX}px`;
     table.style.marginBottom = `${(n - last) * ROW_PX}px`;
     table.setAttribute("aria-rowcount", String(n + 1));
@@ -297,8 +318,6 @@ async function logsPage(root, args, state) {
     matched = [];
     head = 0;
     state.logs.forEach((e, i) => { if (matches(e)) matched.push(state.dropped + i); });
-    body.replaceChildren();
-    drawnRows.clear();
     box.scrollTop = 0;
     paint();
   };
@@ -315,6 +334,7 @@ async function logsPage(root, args, state) {
   };
   for (const f of Object.values(filters)) f.addEventListener("input", draw);
   box.addEventListener("scroll", schedule, { passive: true });
+  new ResizeObserver(schedule).observe(box);
   root.append(h("h2", { text: "Logs" }),
     h("div", { class: "row", role: "search" }, field("f-fn", "Function", filters.fn), field("f-trigger", "Trigger", filters.trigger),
       field("f-level", "Level", filters.level), field("f-status", "Status", filters.status), field("f-text", "Text", filters.text)),

@@ -207,3 +207,38 @@ def test_the_next_cron_fires_show_and_move_with_the_clock(page: Any, emu: Emulat
     moved = _fires(emu, "tick")
     assert moved[0] == "2026-01-01T10:01:00.000Z"
     expect(listed).to_have_text(moved)
+
+
+BURST = "def handler(event, context):\n    return {'statusCode': 200, 'body': event['path']}\n"
+
+
+def test_the_log_view_draws_only_the_rows_in_view_and_every_entry_is_reachable(page: Any, emu: Emulator) -> None:
+    emu.deploy("burst", BURST, triggers=[{"type": "http", "config": {"auth": "none"}}])
+    login(page, emu, "#/logs")
+    expect(page.locator("#log-table")).to_be_visible()
+    for n in range(300):  # live, while the page is open
+        assert emu.call("burst", path=f"/n{n}", auth=False).status_code == 200
+    count = page.locator("#log-count")
+    expect(count).to_have_text("300 shown of 300 kept")
+    rows = page.locator("#log-table tbody tr")
+    expect(rows.first).to_contain_text("GET /n299")  # newest on top
+    assert rows.count() < 60  # only what is in view, and a few beyond
+    box = page.locator("#log-scroll")
+    box.evaluate("b => { b.scrollTop = b.scrollHeight; }")
+    expect(rows.last).to_contain_text("GET /n0")  # the oldest, at the bottom
+    box.evaluate("b => { b.scrollTop = 150 * 30; }")  # half way down: what is in view stays in view
+    in_view = page.locator("#log-table tbody tr[aria-rowindex='152']")  # row 150 (the header is row 1)
+    expect(in_view).to_contain_text("GET /n149")
+    in_view.focus()  # a keyboard user's place
+    focused = in_view.get_attribute("data-id")
+    top = box.evaluate("b => b.scrollTop")
+    for n in range(300, 310):
+        emu.call("burst", path=f"/n{n}", auth=False)
+    expect(count).to_have_text("310 shown of 310 kept")
+    expect(page.locator("#log-table tbody tr", has_text="GET /n149")).to_have_attribute("aria-rowindex", "162")
+    assert box.evaluate("b => b.scrollTop") == top + 10 * 30
+    assert page.evaluate("document.activeElement.dataset.id") == focused  # still on the same entry
+    page.keyboard.press("Enter")
+    expect(page.locator("#entry h3")).to_have_text("burst · http · GET /n149")
+    page.get_by_label("Text").fill("/n7")  # filtering reaches any entry too
+    expect(count).to_have_text("11 shown of 310 kept")  # /n7 and /n70 to /n79
