@@ -1,6 +1,7 @@
-"""The UI at `/_emu/ui`: its static files (shipped in the package, public: they hold no data), and
-the two reads it needs beyond the API: `/_emu/overview` (every function's metrics and recent
-durations) and `/_emu/events` (a live stream of log entries, folder reports and approvals)."""
+"""The UI at `/_emu/ui`: its static files (shipped in the package, public: they hold no data; the
+page is also at `/_emu/ui/login`, where a login link opens it), and the two reads it needs beyond
+the API: `/_emu/overview` (every function's metrics and recent durations) and `/_emu/events` (a
+live stream of log entries, folder reports and approvals)."""
 
 from __future__ import annotations
 

@@ -356,7 +356,8 @@ async function clockPage(root) {
   };
   const moved = async (answer) => {
     fired.replaceChildren(h("h3", { text: `Fired ${answer.fired.length}` }),
-      h("ul", {}, answer.fired.map((f) => h("li", { text: `${f.function} at ${f.scheduledTime} → ${f.status}` }))));
+      h("ul", {}, answer.fired.map((f) => h("li", { text: `${f.function} at ${f.scheduledTime} → ${f.status_code}` })),
+        (answer.skipped || []).map((f) => h("li", { text: `${f.function} at ${f.scheduledTime} skipped: ${f.reason}` }))));
     await refresh();
   };
   const seconds = h("input", { id: "advance-seconds", type: "number", min: "1", value: "60" });

@@ -154,7 +154,8 @@ def test_clock_set_forward_fires_what_it_passes_and_backward_nothing(fnemu) -> N
     shown = control(fnemu, "GET", "/_emu/clock")
     assert shown["now"].startswith("2026-01-01T00:10") and shown["frozen"] is False
     assert shown["next"] == [{"app_id": "local", "function": "hourly", "scheduledTime": "2026-01-01T01:00:00.000Z",
-                              "schedule": "@hourly", "timezone": "UTC"}]
+                              "schedule": "@hourly", "timezone": "UTC",
+                              "fires": [f"2026-01-01T0{h}:00:00.000Z" for h in range(1, 6)]}]
 
 
 def test_update_reschedules_and_delete_stops(fnemu) -> None:
@@ -275,7 +276,7 @@ def test_a_frozen_clock_stands_still_and_resets_to_its_start(make_emulator) -> N
     shown = control(emu, "GET", "/_emu/clock")
     assert shown == {"now": "2026-01-01T00:00:00.000Z", "frozen": True, "next": [
         {"app_id": "local", "function": "tick", "scheduledTime": "2026-01-01T00:01:00.000Z",
-         "schedule": "* * * * *", "timezone": "UTC"}]}
+         "schedule": "* * * * *", "timezone": "UTC", "fires": [f"2026-01-01T00:0{m}:00.000Z" for m in range(1, 6)]}]}
     assert emu.advance_clock(90)["now"] == "2026-01-01T00:01:30.000Z"
     assert emu.fire_cron("tick")["status_code"] == 200
     assert emu.logs("tick")[0]["timestamp"] == "2026-01-01T00:01:30.000Z"  # logs read the same clock

@@ -203,7 +203,7 @@ def test_the_next_cron_fires_show_and_move_with_the_clock(page: Any, emu: Emulat
     listed = page.locator("#cron-table tr[data-name=tick] li")
     expect(listed).to_have_text(fires)
     page.get_by_role("button", name="+1 h").click()
-    expect(page.locator("#fired")).to_contain_text("tick at 2026-01-01T10:00:00")
+    expect(page.locator("#fired")).to_contain_text("tick at 2026-01-01T10:00:00.000Z → 200")
     moved = _fires(emu, "tick")
     assert moved[0] == "2026-01-01T10:01:00.000Z"
     expect(listed).to_have_text(moved)
