@@ -243,20 +243,16 @@ async function logsPage(root, args, state) {
   const shown = () => matched.length - head;
   const entryOf = (tr) => state.logs[Number(tr?.dataset.at) - state.dropped];
   const newRow = () => h("tr", { tabindex: "0" }, [0, 1, 2, 3, 4, 5, 6].map(() => h("td")));
-  const fill = (tr, at, index) => {
+  const fill = (tr, at, index) => {  // a cell whose text stays is not touched: nothing to lay out again
     const e = state.logs[at - state.dropped];
-    const c = tr.cells;
     tr.dataset.at = at;
     tr.dataset.id = e.id;
     tr.setAttribute("aria-rowindex", String(index));
-    c[0].textContent = e.timestamp.slice(11, 23);
-    c[1].textContent = e.function;
-    c[2].textContent = e.trigger;
-    c[3].textContent = `${e.method} ${e.path}`;
-    c[4].textContent = String(e.status_code);
-    c[4].className = e.status_code < 400 ? "ok" : "bad";
-    c[5].textContent = ms(e.duration_ms);
-    c[6].textContent = e.consoleLogs[0]?.message ?? "";
+    const texts = [e.timestamp.slice(11, 23), e.function, e.trigger, `${e.method} ${e.path}`, String(e.status_code),
+      ms(e.duration_ms), e.consoleLogs[0]?.message ?? ""];
+    texts.forEach((t, i) => { if (tr.cells[i].textContent !== t) tr.cells[i].textContent = t; });
+    const status = e.status_code < 400 ? "ok" : "bad";
+    if (tr.cells[4].className !== status) tr.cells[4].className = status;
     return tr;
   };
   const body = h("tbody", {
