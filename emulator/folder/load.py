@@ -39,15 +39,21 @@ class FolderLoader:
         self.report = report
         self._lock = asyncio.Lock()
         self._warming: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
 
     def known(self) -> set[str]:
         """Names of the functions this folder deployed."""
         return {fn.name for fn in self.registry.list(self.app_id) if fn.source == "folder"}
 
+    def listening(self) -> None:
+        """The server listens (and has printed its ready line): workers may start."""
+        self._listening.set()
+
     async def load_all(self) -> None:
-        """Register everything in the folder now and start the workers in the background, so
-        start-up does not wait for one spawn per function. Code that turns out not to load is
-        reported (file and line) and answers 500 with the runtime's message until fixed."""
+        """Register everything in the folder now and start the workers in the background once the
+        server listens, so start-up does not wait for one spawn per function (nor for a fork of
+        the emulator's process, 10-20 ms each). Code that turns out not to load is reported (file
+        and line) and answers 500 with the runtime's message until fixed."""
         names = names_in(self.root) | self.known()
         deployed = await self.reload(names, concurrency=_LOAD_CONCURRENCY, warm=False)
         await self.close()
@@ -78,6 +84,7 @@ class FolderLoader:
             self._warming = None
 
     async def _warm(self, fns: list[Function]) -> None:
+        await self._listening.wait()
         gate = asyncio.Semaphore(_WARM_CONCURRENCY)
 
         async def one(fn: Function) -> None:
