@@ -193,3 +193,26 @@ def test_two_hundred_functions_are_all_listed_and_callable_right_after_start(tmp
         code, out = stop(proc)
     assert code == 0
     assert all(f"/v1/local/fn/{name}" in out for name in names)
+
+
+def test_the_server_is_imported_without_the_ca_bundle_and_the_environment_is_restored(monkeypatch):
+    from emulator.cli.start import _without_ca_bundle
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with _without_ca_bundle():
+        assert os.environ["SSL_CERT_FILE"] == os.devnull
+    assert "SSL_CERT_FILE" not in os.environ
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/my-bundle.pem")
+    with _without_ca_bundle():
+        assert os.environ["SSL_CERT_FILE"] == "/etc/my-bundle.pem"
+    assert os.environ["SSL_CERT_FILE"] == "/etc/my-bundle.pem"
+
+
+def test_start_imports_no_other_commands_module_and_help_lists_them_all():
+    code = ("import sys, click; from emulator.cli import cli; cli.get_command(click.Context(cli), 'start'); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('emulator.cli.'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == ["emulator.cli.group", "emulator.cli.start"]
+    listed = subprocess.run([*FNEMU, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("start", "deploy", "list", "logs", "clock", "cron", "s3", "webhook", "token", "demo", "init"):
+        assert re.search(rf"^  {command}\s", listed, re.M), command
