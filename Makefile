@@ -68,6 +68,8 @@ bench: $(STAMP) browser
 	$(BIN)/python tests/bench/reload_bench.py
 	$(BIN)/python tests/bench/cron_bench.py
 	$(BIN)/python tests/bench/pytest_bench.py
+	$(BIN)/python tests/bench/startup_bench.py
+	$(BIN)/python tests/bench/memory_bench.py
 	$(BIN)/python tests/bench/ui_bench.py
 
 # The peers bench-compare measures fnemu against (Miniflare 3, functions-framework for Node), pinned

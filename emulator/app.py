@@ -22,7 +22,6 @@ from .clock import Clock
 from .config import Config
 from .folder.load import FolderLoader, Report
 from .folder.status import FolderStatus
-from .folder.watch import watch
 from .invoke import Invoker
 from .keys import (ACTIONS, ACTIVITY, APPROVALS, AUTH, CLOCK, CONFIG, FOLDER, INVOKER, LOADER, LOGS, REGISTRY,
                    RUNTIME, TRIGGERS)
@@ -97,6 +96,8 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
         watcher = None
         if loader is not None:
             if config.watch:
+                from .folder.watch import watch  # here: watchfiles (1 MB) only where a folder is watched
+
                 watcher = asyncio.create_task(watch(loader, stop))
                 await asyncio.sleep(0)  # the watcher's inotify watches exist from its first step
             await loader.load_all()

@@ -88,14 +88,14 @@ class Emulator:
     def __init__(self, thread: EmulatorThread, url: str) -> None:
         import httpx
 
-        from .client import Client
+        from .client import Client, tls_for
 
         self._thread = thread
         self.url = url
         self.token = thread.config.token
         self.app_id = thread.config.app_id
         self.client = Client(url, self.token, self.app_id)
-        self.http: httpx.Client = httpx.Client(base_url=url, timeout=330.0)
+        self.http: httpx.Client = httpx.Client(base_url=url, timeout=330.0, verify=tls_for(url))
 
     @property
     def server(self) -> Server:

@@ -17,7 +17,7 @@ from .api.middleware import protocol_error
 from .app import build_app
 from .config import Config
 from .folder.load import Report
-from .keys import INVOKER, RUNTIME
+from .keys import INVOKER, LOADER, RUNTIME
 from .terminal import Level, Terminal
 
 __all__ = ["Server", "run"]
@@ -82,6 +82,9 @@ class Server:
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}"
         self.app[INVOKER].host = f"{shown}:{port}"
+        loader = self.app.get(LOADER)
+        if loader is not None:
+            loader.listening()  # its workers start at the next await: after the caller's ready line
         return self.url
 
     async def stop(self) -> None:

@@ -217,3 +217,13 @@ def test_logs_follow_says_when_the_server_goes_away():
     follower.stderr.close()  # type: ignore[union-attr]
     assert follower.wait(timeout=30) == 1, (lines, err)
     assert err == f"Error: fnemu at {url} went away (the server stopped): no more log entries\n"
+
+
+def test_a_plain_http_client_loads_no_ca_bundle_and_https_keeps_the_default() -> None:
+    import ssl
+
+    from emulator.client import tls_for
+
+    plain = tls_for("http://127.0.0.1:8787")
+    assert isinstance(plain, ssl.SSLContext) and plain.cert_store_stats()["x509_ca"] == 0
+    assert tls_for("https://fnemu.example") is True

@@ -142,3 +142,77 @@ def _health(port: int) -> httpx.Response | None:
         return httpx.get(f"http://127.0.0.1:{port}/_emu/health")
     except httpx.TransportError:
         return None
+
+
+def test_an_s3_client_right_after_the_ready_lines_is_served_not_refused(tmp_path):
+    """The fake S3's line is printed while moto may still be loading: a client that uses it at
+    once waits for it, and finds the bucket the folder's trigger names already made."""
+    import boto3
+
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    (folder / "up.py").write_text("def handler(event, context):\n    return {'statusCode': 200}\n")
+    (folder / "up.json").write_text('{"triggers": [{"type": "s3_upload", "config": {"bucket": "right-away"}}]}')
+    proc, url = start("--functions-dir", str(folder))
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.match(r"fake S3 on (http://127\.0\.0\.1:\d+) ", line)
+        assert match, f"second line is not the fake S3's: {line!r}"
+        s3 = boto3.client("s3", endpoint_url=match.group(1), region_name="us-east-1",
+                          aws_access_key_id="k", aws_secret_access_key="s")
+        s3.put_object(Bucket="right-away", Key="first.txt", Body=b"x")
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="right-away")["Contents"]] == ["first.txt"]
+        token = {"Authorization": "Bearer fnemu-dev-token"}
+
+        def logged() -> list[dict[str, object]]:
+            logs: list[dict[str, object]] = httpx.get(f"{url}/v1/local/functions/up/logs", headers=token).json()["logs"]
+            return logs
+
+        entries = wait_until(logged, timeout=30, message="the upload's invocation")
+        assert entries[0]["trigger"] == "s3_upload" and entries[0]["status_code"] == 200
+    finally:
+        code, _ = stop(proc)
+    assert code == 0
+
+
+def test_two_hundred_functions_are_all_listed_and_callable_right_after_start(tmp_path):
+    folder = tmp_path / "functions"
+    folder.mkdir()
+    names = [f"f{i:03d}" for i in range(200)]
+    for name in names:
+        (folder / f"{name}.py").write_text(
+            f"def handler(event, context):\n    return {{'statusCode': 200, 'body': '{name}'}}\n")
+    proc, url = start("--functions-dir", str(folder))
+    try:
+        with httpx.Client(base_url=url, headers={"Authorization": "Bearer fnemu-dev-token"}, timeout=60) as http:
+            listed = [fn["name"] for fn in http.get("/v1/local/functions").json()["functions"]]
+            assert listed == names
+            assert [http.get(f"/v1/local/fn/{name}").text for name in names] == names
+    finally:
+        code, out = stop(proc)
+    assert code == 0
+    assert all(f"/v1/local/fn/{name}" in out for name in names)
+
+
+def test_the_server_is_imported_without_the_ca_bundle_and_the_environment_is_restored(monkeypatch):
+    from emulator.cli.start import _without_ca_bundle
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with _without_ca_bundle():
+        assert os.environ["SSL_CERT_FILE"] == os.devnull
+    assert "SSL_CERT_FILE" not in os.environ
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/my-bundle.pem")
+    with _without_ca_bundle():
+        assert os.environ["SSL_CERT_FILE"] == "/etc/my-bundle.pem"
+    assert os.environ["SSL_CERT_FILE"] == "/etc/my-bundle.pem"
+
+
+def test_start_imports_no_other_commands_module_and_help_lists_them_all():
+    code = ("import sys, click; from emulator.cli import cli; cli.get_command(click.Context(cli), 'start'); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('emulator.cli.'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == ["emulator.cli.group", "emulator.cli.start"]
+    listed = subprocess.run([*FNEMU, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("start", "deploy", "list", "logs", "clock", "cron", "s3", "webhook", "token", "demo", "init"):
+        assert re.search(rf"^  {command}\s", listed, re.M), command

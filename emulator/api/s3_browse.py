@@ -4,11 +4,12 @@ here fires s3_upload triggers exactly as one from any S3 client."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import importlib
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from xml.etree import ElementTree
 
-import httpx
 from aiohttp import web
 
 from ..config import S3_ACCESS_KEY_ID
@@ -16,6 +17,9 @@ from ..errors import ApiError, BadRequest, Conflict, NotFound
 from ..keys import AUTH, TRIGGERS
 from ..triggers.s3_upload import S3_UPLOAD, check_bucket
 from .body import json_response
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["routes"]
 
@@ -30,10 +34,12 @@ object with 403."""
 
 async def _s3(request: web.Request, method: str, path: str, *, content: bytes | None = None,
               headers: dict[str, str] | None = None, params: dict[str, str] | None = None) -> httpx.Response:
-    """One request to the fake S3 (started if it is not running); its errors as the API's."""
+    """One request to the fake S3 (started if it is not running); its errors as the API's. httpx is
+    imported on the first call, off the loop, as moto is: the emulator's start-up does not pay for it."""
     info = await request.app[TRIGGERS][S3_UPLOAD].info()
-    async with httpx.AsyncClient(base_url=info["endpoint_url"], timeout=60, headers=_CALLER) as client:
-        answer = await client.request(method, path, content=content, headers=headers, params=params)
+    http = await asyncio.to_thread(importlib.import_module, "httpx")
+    async with http.AsyncClient(base_url=info["endpoint_url"], timeout=60, headers=_CALLER) as client:
+        answer: httpx.Response = await client.request(method, path, content=content, headers=headers, params=params)
     if answer.status_code >= 400:
         try:
             root = ElementTree.fromstring(answer.content) if answer.content else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -36,8 +37,26 @@ def _one_line_usage() -> Iterator[None]:
         raise UsageMistake(f"{exc.format_message()}{where}") from None
 
 
+_COMMAND_MODULES = ("start", "agents", "cron", "demo", "event", "functions", "init", "replay", "s3", "webhook")
+"""The modules whose commands register themselves on `cli` as they are imported. They are imported
+when a command is looked up, `start` first: `fnemu start` imports no other command's module."""
+
+
 class FnemuGroup(click.Group):
     """The root group: every usage mistake below it, in parsing or in a command, is one line."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for module in _COMMAND_MODULES:
+            command = super().get_command(ctx, cmd_name)
+            if command is not None:
+                return command
+            importlib.import_module(f"{__package__}.{module}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in _COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{module}")
+        return super().list_commands(ctx)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:

@@ -7,7 +7,8 @@ import ipaddress
 import logging
 import os
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,8 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
         logging.getLogger("fnemu.server").warning(
             "warning: listening on %s, beyond this machine: anyone who can reach it and knows the developer "
             "token can deploy and run code (the default token is public)", host)
-    from ..server import run  # here, so client commands do not pay for importing the server
+    with _without_ca_bundle():
+        from ..server import run  # here, so client commands do not pay for importing the server
 
     try:
         _run(run(config, log_format=log_format, level="quiet" if quiet else "verbose" if verbose else "normal"))
@@ -147,6 +149,24 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+@contextmanager
+def _without_ca_bundle() -> Iterator[None]:
+    """aiohttp builds two TLS client contexts as it is imported, each reading the system's whole CA
+    bundle: 50-100 ms, a fifth of the start-up. The emulator never opens a TLS connection, so
+    while the server is imported the bundle file is the empty `os.devnull` (OpenSSL's certificate
+    directory stays, read certificate by certificate if one is ever verified). A bundle the user
+    names in SSL_CERT_FILE is kept. Only `fnemu start` does this: the pytest plugin's process runs
+    the user's own code."""
+    if "SSL_CERT_FILE" in os.environ:
+        yield
+        return
+    os.environ["SSL_CERT_FILE"] = os.devnull
+    try:
+        yield
+    finally:
+        del os.environ["SSL_CERT_FILE"]
 
 
 def _is_loopback(host: str) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..registry.snapshot import CodeFiles
 
-__all__ = ["FOLDER_ENTRIES", "is_temp_file", "read_files"]
+__all__ = ["FOLDER_ENTRIES", "is_temp_file", "read_files", "shared_links"]
 
 FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
 """The entry files of a `NAME/` function, in the order they are looked for."""
@@ -35,9 +35,11 @@ def is_temp_file(name: str) -> bool:
     return name.startswith((".#", "#")) or name.endswith(_TEMP_SUFFIXES) or name.isdigit()
 
 
-def read_files(entry: Path, config: Path | None, folder: Path | None) -> CodeFiles:
+def read_files(entry: Path, config: Path | None, folder: Path | None,
+               shared: list[Path] | None = None) -> CodeFiles:
     """Every file of the function with `entry` (in `folder`, or alone with its `config`), as it is
-    now, with the links its snapshot needs. OSError if one cannot be read."""
+    now, with the links its snapshot needs (`shared`: `shared_links` of its functions folder, when
+    the caller reads many functions at once). OSError if one cannot be read."""
     if folder is not None:
         root = folder.parent.resolve()
         home = root / folder.name
@@ -47,12 +49,18 @@ def read_files(entry: Path, config: Path | None, folder: Path | None) -> CodeFil
         root = home = entry.parent.resolve()
         files = {p.name: p.read_bytes() for p in (entry, config) if p is not None}
         links, relative_entry = [], entry.name
-    with os.scandir(root) as entries:  # not iterdir: one Path per link, not per entry (N functions, N reads)
-        links += [Path(e.path) for e in entries if e.name not in _SKIPPED_DIRS and e.name != home.name
-                  and (e.name.startswith("_") or e.name in _RESOLVED_ABOVE or _shared_package(e))]
-    links += [above / name for above in root.parents for name in _RESOLVED_ABOVE if (above / name).exists()]
+    links += [path for path in (shared_links(root) if shared is None else shared) if path != home]
     executable = frozenset(path for path in files if os.access(home / path, os.X_OK))
     return CodeFiles(relative_entry, files, home, tuple(links), executable)
+
+
+def shared_links(root: Path) -> list[Path]:
+    """What any function of the functions folder `root` resolves outside its own files: the shared
+    `_modules` and packages there, and Node's `node_modules` / `package.json` there and above."""
+    with os.scandir(root) as entries:  # not iterdir: one Path per link, not per entry
+        links = [Path(e.path) for e in entries if e.name not in _SKIPPED_DIRS
+                 and (e.name.startswith("_") or e.name in _RESOLVED_ABOVE or _shared_package(e))]
+    return links + [above / name for above in root.parents for name in _RESOLVED_ABOVE if (above / name).exists()]
 
 
 def _shared_package(entry: os.DirEntry[str]) -> bool:

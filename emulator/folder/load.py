@@ -18,6 +18,7 @@ from ..errors import ApiError, WorkerError
 from ..registry.registry import Function, LoadProblem, Registry
 from ..registry.snapshot import CodeFiles
 from ..registry.spec import FunctionSpec, parse_spec
+from .files import shared_links
 from .scan import CODE_SUFFIXES, FolderError, FolderFunction, find, names_in, read_function
 
 __all__ = ["FolderLoader", "Report"]
@@ -38,15 +39,21 @@ class FolderLoader:
         self.report = report
         self._lock = asyncio.Lock()
         self._warming: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
 
     def known(self) -> set[str]:
         """Names of the functions this folder deployed."""
         return {fn.name for fn in self.registry.list(self.app_id) if fn.source == "folder"}
 
+    def listening(self) -> None:
+        """The server listens (and has printed its ready line): workers may start."""
+        self._listening.set()
+
     async def load_all(self) -> None:
-        """Register everything in the folder now and start the workers in the background, so
-        start-up does not wait for one spawn per function. Code that turns out not to load is
-        reported (file and line) and answers 500 with the runtime's message until fixed."""
+        """Register everything in the folder now and start the workers in the background once the
+        server listens, so start-up does not wait for one spawn per function (nor for a fork of
+        the emulator's process, 10-20 ms each). Code that turns out not to load is reported (file
+        and line) and answers 500 with the runtime's message until fixed."""
         names = names_in(self.root) | self.known()
         deployed = await self.reload(names, concurrency=_LOAD_CONCURRENCY, warm=False)
         await self.close()
@@ -59,12 +66,13 @@ class FolderLoader:
         (a shared module it may import changed)."""
         async with self._lock:
             gate = asyncio.Semaphore(concurrency)
+            reads = await asyncio.to_thread(_read_all, self.root, sorted(set(names)))
 
-            async def one(name: str) -> Function | None:
+            async def one(name: str, read: _Read) -> Function | None:
                 async with gate:
-                    return await self._sync(name, warm, name in force)
+                    return await self._sync(name, read, warm, name in force)
 
-            done = await asyncio.gather(*(one(n) for n in sorted(set(names))))
+            done = await asyncio.gather(*(one(n, read) for n, read in reads.items()))
         return [fn for fn in done if fn is not None]
 
     async def close(self) -> None:
@@ -76,6 +84,7 @@ class FolderLoader:
             self._warming = None
 
     async def _warm(self, fns: list[Function]) -> None:
+        await self._listening.wait()
         gate = asyncio.Semaphore(_WARM_CONCURRENCY)
 
         async def one(fn: Function) -> None:
@@ -91,12 +100,10 @@ class FolderLoader:
 
         await asyncio.gather(*(one(fn) for fn in fns))
 
-    async def _sync(self, name: str, warm: bool, force: bool) -> Function | None:
-        try:
-            read = await asyncio.to_thread(_read, self.root, name)
-        except FolderError as exc:
-            self.report("error", name, str(exc))
-            await self._broken(name, LoadProblem(str(exc.path), exc.line, exc.message, None), None)
+    async def _sync(self, name: str, read: _Read, warm: bool, force: bool) -> Function | None:
+        if isinstance(read, FolderError):
+            self.report("error", name, str(read))
+            await self._broken(name, LoadProblem(str(read.path), read.line, read.message, None), None)
             return None
         if read is None:
             fn = self.registry.find(self.app_id, name)
@@ -146,7 +153,25 @@ def _stand_in(root: Path, name: str) -> FunctionSpec:
                        "code": f"{comment} the files of {name} do not load\n"})
 
 
-def _read(root: Path, name: str) -> tuple[FolderFunction, FunctionSpec, CodeFiles] | None:
-    """The function called `name` and all its files, in one trip off the event loop."""
-    found = find(root, name)
-    return None if found is None else (found, *read_function(found))
+_Read = tuple[FolderFunction, FunctionSpec, CodeFiles] | FolderError | None
+"""A function and all its files; why they do not load; or None: the folder has no such function."""
+
+
+def _read_all(root: Path, names: list[str]) -> dict[str, _Read]:
+    """Each named function and all its files, in one trip off the event loop (at start-up, the
+    whole folder: one thread hop and one look at what the functions share, not one per function)."""
+    shared: list[Path] | None = None
+    reads: dict[str, _Read] = {}
+    for name in names:
+        try:
+            found = find(root, name)
+            if found is None:
+                reads[name] = None
+                continue
+            if shared is None:
+                with contextlib.suppress(OSError):  # read_function reports it, naming the file
+                    shared = shared_links(root)
+            reads[name] = (found, *read_function(found, shared))
+        except FolderError as exc:
+            reads[name] = exc
+    return reads

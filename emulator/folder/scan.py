@@ -108,10 +108,11 @@ def find(root: Path, name: str) -> FolderFunction | None:
     return FolderFunction(name, entry, config_path, folder_path)
 
 
-def read_function(fn: FolderFunction) -> tuple[FunctionSpec, CodeFiles]:
-    """The validated spec and every file of the function, read once as they are now."""
+def read_function(fn: FolderFunction, shared: list[Path] | None = None) -> tuple[FunctionSpec, CodeFiles]:
+    """The validated spec and every file of the function, read once as they are now (`shared`: as
+    `read_files` takes it)."""
     try:
-        files = read_files(fn.entry, fn.config, fn.folder)
+        files = read_files(fn.entry, fn.config, fn.folder, shared)
     except OSError as exc:
         raise FolderError(Path(exc.filename or fn.entry), f"cannot read: {exc.strerror}") from None
     return read_spec(fn, files), files

@@ -1,8 +1,11 @@
 """moto's S3 on a reserved 127.0.0.1 port, started on first need, reporting each object created.
 
-moto is imported only in `start` (about a second): an emulator with no use for S3 never pays it.
-The port is bound from the start (connections are refused until moto serves it), so the endpoint
-handed to workers at deploy is the one S3 will answer on.
+moto is imported only after `start`, in a thread of its own (0.3-1 s): an emulator with no use
+for S3 never pays it, and one that has never waits for it, neither its start-up nor its loop. The
+port is bound from the start, so the endpoint handed to workers at deploy is the one S3 answers
+on; from `start` it listens, so a client that connects while moto is still loading waits in the
+socket's backlog and is served once it has loaded, never refused. Buckets created before then
+are kept and made before the first request is served.
 
 How objects are seen: moto calls `moto.s3.notifications.send_event` through its module for every
 notification-worthy change, in the request's own thread, before the object's metadata (its
@@ -53,40 +56,68 @@ class FakeS3:
             self._sock.close()
             raise OSError(exc.errno, f"the S3 port {port} is taken ({exc.strerror})") from None
         self.endpoint_url = f"http://{DEFAULT_HOST}:{port}"
-        self._server: Any = None
         self._lock = threading.Lock()
+        """Guards what the loading thread and the callers share: the fields below."""
+        self._started = False
+        self._closed = False
+        self._server: Any = None
+        self._pending: dict[str, str] = {}
+        """Buckets (name → region) asked for while moto loads: made before it serves."""
+        self._served = threading.Event()
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        """It takes connections (it may still be loading moto: they wait)."""
+        return self._started
 
     def start(self) -> None:
-        """Serve, if not yet serving. Safe from any thread; blocks while moto is imported."""
+        """Listen, and load moto in a thread that then serves; returns at once. Idempotent."""
         with self._lock:
-            if self._server is not None:
+            if self._started or self._closed:
                 return
-            from moto.moto_server.werkzeug_app import (
-                DomainDispatcherApplication,
-                MotoRequestHandler,
-                create_backend_app,
-            )
-            from werkzeug.serving import make_server
-
-            class Handler(MotoRequestHandler):
-                def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-                    """One line per S3 call would bury the invocation lines."""
-
-            _install_hook()
             self._sock.listen(128)
-            app = _Reporting(DomainDispatcherApplication(create_backend_app), self._report)
+            self._started = True
+        threading.Thread(target=self._serve, name="fnemu-s3", daemon=True).start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until moto serves (for a caller in a thread of its own); whether it does."""
+        return self._served.wait(timeout)
+
+    def _serve(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        class Handler(MotoRequestHandler):
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                """One line per S3 call would bury the invocation lines."""
+
+        _install_hook()
+        app = _Reporting(DomainDispatcherApplication(create_backend_app), self._report)
+        with self._lock:
+            if self._closed:
+                return
             server = make_server(DEFAULT_HOST, 0, app, threaded=True, request_handler=Handler,
                                  fd=self._sock.fileno())
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                             name="fnemu-s3", daemon=True).start()
+            backend = _backend()
+            for name, region in self._pending.items():
+                if name not in backend.buckets:
+                    backend.create_bucket(name, region)
+            self._pending.clear()
             self._server = server
+        self._served.set()
+        server.serve_forever(poll_interval=0.05)
 
     def create_bucket(self, name: str, region: str) -> None:
-        """Make the bucket unless it exists (in moto's backend, not over HTTP: no round trip)."""
+        """Make the bucket unless it exists (in moto's backend, not over HTTP: no round trip); while
+        moto loads, it is made before the first request is served."""
+        with self._lock:
+            if self._server is None:
+                self._pending.setdefault(name, region)
+                return
         backend = _backend()
         if name not in backend.buckets:
             backend.create_bucket(name, region)
@@ -96,7 +127,11 @@ class FakeS3:
         is loaded at all, even if this emulator's S3 never started: another emulator in the same
         process (a pytest session serving two folders) may have filled it. moto lists every
         object it ever made (to close their files at a reset); clearing those lists, as moto's
-        own reset does, keeps the next reset from walking them again."""
+        own reset does, keeps the next reset from walking them again. While this emulator's moto
+        loads, nothing has been stored yet: the pending buckets stay (the triggers name them)."""
+        with self._lock:
+            if self._started and self._server is None:
+                return
         if "moto.s3.models" not in sys.modules:
             return
         from moto.core.model_instances import reset_model_data
@@ -105,10 +140,12 @@ class FakeS3:
         reset_model_data()
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        with self._lock:
+            self._closed = True
+            server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
         self._sock.close()
 
 

@@ -1,7 +1,8 @@
 """§6 s3_upload: every object created in a watched bucket (prefix, content type) invokes the function.
 
 The fake S3 starts with the first function that has this trigger (or the first `GET /_emu/s3`);
-its buckets are created as the deploy is accepted. moto's request thread reports each created
+its buckets are created as the deploy is accepted (or, while moto still loads, before S3 answers
+its first request). moto's request thread reports each created
 object after the request (triggers/fake_s3.py); `call_soon_threadsafe` hands it to the loop,
 which invokes each matching function once through `Invoker.invoke_event`.
 """
@@ -144,16 +145,18 @@ class S3UploadTrigger(Trigger):
         return not self._tasks
 
     async def info(self) -> dict[str, str]:
-        """`GET /_emu/s3`: what an S3 client needs; starts S3 (off the loop) if it is not running."""
+        """`GET /_emu/s3`: what an S3 client needs; starts S3 if it is not running (at once: a
+        request sent while moto loads waits for it)."""
         self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self._s3.start)
+        self._s3.start()
         return {"endpoint_url": self.endpoint_url, "region": self._context.config.region,
                 "access_key_id": S3_ACCESS_KEY_ID, "secret_access_key": S3_SECRET_ACCESS_KEY}
 
     async def prepare(self, spec: FunctionSpec) -> None:
-        """moto's import takes about a second: in a thread, never on the loop."""
-        if spec.trigger("s3_upload") is not None and not self._s3.running:
-            await asyncio.to_thread(self._s3.start)
+        """S3 listens from here on; moto loads in a thread of its own (never on the loop), and
+        neither the deploy nor the start-up waits for it."""
+        if spec.trigger("s3_upload") is not None:
+            self._s3.start()
 
     def attach(self, fn: Deployed) -> None:
         trigger = fn.current.spec.trigger("s3_upload")
@@ -165,7 +168,7 @@ class S3UploadTrigger(Trigger):
         self._watches[(fn.app_id, fn.name)] = watch
         self._loop = asyncio.get_running_loop()
         self._s3.start()  # started by `prepare` already: returns at once
-        self._s3.create_bucket(watch.bucket, self._context.config.region)
+        self._s3.create_bucket(watch.bucket, self._context.config.region)  # made before S3 serves
 
     def detach(self, fn: Deployed) -> None:
         self._watches.pop((fn.app_id, fn.name), None)

@@ -1,15 +1,22 @@
-"""`make bench`, pytest rows: what an installed fnemu adds to every pytest start-up.
+"""`make bench`, pytest rows: what an installed fnemu adds to a pytest run, and what the `fnemu`
+fixture costs a test.
 
-  pytest --co   one trivial test collected, in a fresh process: with the fnemu plugin blocked
-                (`-p no:fnemu`, as if fnemu were not installed) and loaded (as installed)
-  first use     the emulator's imports (server, client) that the fixture's first use pays for,
-                over a bare interpreter
+  pytest --co     one trivial test collected, in a fresh process: with the fnemu plugin blocked
+                  (`-p no:fnemu`, as if fnemu were not installed) and loaded (as installed)
+  first use       the first test that asks for `fnemu` (its emulator starts), over a plain test:
+                  the time pytest spends on that test, setup to report
+  per test        each later test with `fnemu` (its reset), over a plain test: the median
+  session         a whole run of 100 tests with `fnemu` over one of 100 plain tests (first use,
+                  100 resets, the emulator's stop at the end)
 
+The in-run figures are taken by a conftest that times each test's `pytest_runtest_protocol`.
 Runs alternate between the variants; the median of RUNS each is printed.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -17,41 +24,87 @@ import tempfile
 import time
 from pathlib import Path
 
-RUNS = 15
-TARGET_MS = 30.0
-"""What loading the plugin may add to a pytest start-up."""
+RUNS = int(os.environ.get("BENCH_RUNS", "9"))
+TARGETS_MS = {"plugin load": 30.0, "first use": 150.0, "per test": 2.0}
+TESTS = 100
+
+_CONFTEST = '''
+import json, os, time
+import pytest
+
+TIMES = []
 
 
-def run_ms(args: list[str], cwd: Path) -> float:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
     started = time.perf_counter()
-    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return (yield)
+    finally:
+        TIMES.append((time.perf_counter() - started) * 1000)
+
+
+def pytest_sessionfinish(session):
+    with open(os.environ["FNEMU_BENCH_TIMES"], "w") as out:
+        json.dump(TIMES, out)
+'''
+
+
+def run_ms(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return (time.perf_counter() - started) * 1000
+
+
+def _verdict(name: str, value: float) -> str:
+    target = TARGETS_MS[name]
+    return f"target <= {target:g} ms {'ok' if value <= target else 'FAIL'}"
 
 
 def main() -> None:
     """Prints the figures with their target; a missed target is printed, not an error."""
-    pytest = [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"]
-    variants = {
-        "fnemu not loaded (-p no:fnemu)": [*pytest, "-p", "no:fnemu"],
-        "fnemu installed": pytest,
-        "bare interpreter": [sys.executable, "-c", "pass"],
-        "fixture's imports on first use": [sys.executable, "-c", "import emulator.server, emulator.client"],
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    collect = {
+        "not loaded": [*pytest, "--co", "-p", "no:fnemu", "test_one.py"],
+        "installed": [*pytest, "--co", "test_one.py"],
     }
-    times: dict[str, list[float]] = {name: [] for name in variants}
+    collect_ms: dict[str, list[float]] = {name: [] for name in collect}
+    in_run: dict[str, list[list[float]]] = {"plain": [], "fnemu": []}
+    whole: dict[str, list[float]] = {"plain": [], "fnemu": []}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FNEMU_", "PYTEST_"))}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "test_one.py").write_text("def test_one():\n    pass\n")
+        bare, folder = Path(tmp) / "collect", Path(tmp) / "run"
+        bare.mkdir()
+        folder.mkdir()
+        (bare / "test_one.py").write_text("def test_one():\n    pass\n")
+        (folder / "conftest.py").write_text(_CONFTEST)
+        (folder / "test_plain.py").write_text(
+            f"import pytest\n\n\n@pytest.mark.parametrize('n', range({TESTS}))\n"
+            "def test_plain(n):\n    assert n >= 0\n")
+        (folder / "test_fnemu.py").write_text(
+            f"import pytest\n\n\n@pytest.mark.parametrize('n', range({TESTS}))\n"
+            "def test_with_fnemu(fnemu, n):\n    assert fnemu.url\n")
+        times = folder / "times.json"
         for _ in range(RUNS):
-            for name, args in variants.items():
-                times[name].append(run_ms(args, folder))
-    median = {name: statistics.median(values) for name, values in times.items()}
-    added = median["fnemu installed"] - median["fnemu not loaded (-p no:fnemu)"]
-    first_use = median["fixture's imports on first use"] - median["bare interpreter"]
-    print(f"\npytest start-up (median of {RUNS} runs)")
-    print(f"  {'pytest --co, fnemu not loaded':<40} {median['fnemu not loaded (-p no:fnemu)']:8.0f} ms")
-    print(f"  {'pytest --co, fnemu installed':<40} {median['fnemu installed']:8.0f} ms   "
-          f"+{added:.0f} ms, target <= {TARGET_MS:.0f} ms {'ok' if added <= TARGET_MS else 'FAIL'}")
-    print(f"  {'fixture first use: server + client imports':<40} {first_use:8.0f} ms")
+            for name, args in collect.items():
+                collect_ms[name].append(run_ms(args, bare))
+            for kind in in_run:
+                whole[kind].append(run_ms([*pytest, f"test_{kind}.py"], folder,
+                                          {**env, "FNEMU_BENCH_TIMES": str(times)}))
+                in_run[kind].append(json.loads(times.read_text()))
+    median = {name: statistics.median(values) for name, values in collect_ms.items()}
+    added = median["installed"] - median["not loaded"]
+    first = statistics.median(f[0] - p[0] for f, p in zip(in_run["fnemu"], in_run["plain"]))
+    per_test = statistics.median(statistics.median(f[1:]) - statistics.median(p[1:])
+                                 for f, p in zip(in_run["fnemu"], in_run["plain"]))
+    session = statistics.median(whole["fnemu"]) - statistics.median(whole["plain"])
+    print(f"\npytest and the fnemu fixture (median of {RUNS} runs)")
+    print(f"  {'pytest --co, fnemu not loaded':<44} {median['not loaded']:8.0f} ms")
+    print(f"  {'pytest --co, fnemu installed':<44} {median['installed']:8.0f} ms   "
+          f"+{added:.0f} ms, {_verdict('plugin load', added)}")
+    print(f"  {'first test with fnemu (starts the emulator)':<44} {first:8.0f} ms   {_verdict('first use', first)}")
+    print(f"  {'each later test with fnemu (its reset)':<44} {per_test:8.2f} ms   {_verdict('per test', per_test)}")
+    print(f"  {f'{TESTS} tests with fnemu, whole run, over plain':<44} {session:8.0f} ms")
 
 
 if __name__ == "__main__":
