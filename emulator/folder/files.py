@@ -8,6 +8,11 @@ with no entry file) of the functions folder, and Node's `node_modules` / `packag
 in every folder above: those are linked into the snapshot, not copied (a save to a shared module
 redeploys instead: watch.py). Other functions are not linked: a folder of N functions would cost
 N² links.
+
+A function's own files (its entry, its NAME.json, its NAME/ folder and everything below it but
+node_modules) that are symlinks resolving outside the functions folder are refused unless
+`follow_symlinks` (`fnemu start --follow-symlinks`): what the folder holds is what is deployed.
+Links that stay inside the folder are read as the files they point to.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 
 from ..registry.snapshot import CodeFiles
 
-__all__ = ["FOLDER_ENTRIES", "is_temp_file", "read_files"]
+__all__ = ["FOLDER_ENTRIES", "LinkOutside", "check_link", "is_temp_file", "read_files"]
 
 FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
 """The entry files of a `NAME/` function, in the order they are looked for."""
@@ -29,23 +34,44 @@ _RESOLVED_ABOVE = ("node_modules", "package.json")
 """What Node looks for in each folder above a module (packages, and `"type"` for `.js`)."""
 
 
+class LinkOutside(Exception):
+    """A function's file is a symlink that resolves outside the functions folder."""
+
+    def __init__(self, link: Path, target: Path) -> None:
+        super().__init__(f"{link} -> {target}")
+        self.link = link
+        self.target = target
+
+
+def check_link(path: Path, root: Path) -> None:
+    """LinkOutside if `path` is (or passes through) a symlink resolving outside `root` (resolved)."""
+    target = path.resolve()
+    if not target.is_relative_to(root):
+        raise LinkOutside(path, target)
+
+
 def is_temp_file(name: str) -> bool:
     """An editor's or tool's scratch file (vim's swap files and its `4913` probe, emacs' `#x#`
     and `.#x`, backups `x~`, JetBrains' safe-write files): never part of a function."""
     return name.startswith((".#", "#")) or name.endswith(_TEMP_SUFFIXES) or name.isdigit()
 
 
-def read_files(entry: Path, config: Path | None, folder: Path | None) -> CodeFiles:
+def read_files(entry: Path, config: Path | None, folder: Path | None, follow_symlinks: bool = False) -> CodeFiles:
     """Every file of the function with `entry` (in `folder`, or alone with its `config`), as it is
-    now, with the links its snapshot needs. OSError if one cannot be read."""
+    now, with the links its snapshot needs. OSError if one cannot be read; LinkOutside for a
+    symlink out of the folder (unless `follow_symlinks`)."""
     if folder is not None:
         root = folder.parent.resolve()
         home = root / folder.name
-        files, links = _read_tree(home)
+        files, links = _read_tree(home, None if follow_symlinks else root)
         relative_entry = entry.relative_to(folder).as_posix()
     else:
         root = home = entry.parent.resolve()
-        files = {p.name: p.read_bytes() for p in (entry, config) if p is not None}
+        own = [p for p in (entry, config) if p is not None]
+        if not follow_symlinks:
+            for path in own:
+                check_link(path, root)
+        files = {p.name: p.read_bytes() for p in own}
         links, relative_entry = [], entry.name
     with os.scandir(root) as entries:  # not iterdir: one Path per link, not per entry (N functions, N reads)
         links += [Path(e.path) for e in entries if e.name not in _SKIPPED_DIRS and e.name != home.name
@@ -62,18 +88,26 @@ def _shared_package(entry: os.DirEntry[str]) -> bool:
                         for name in (*FOLDER_ENTRIES, "function.json")))
 
 
-def _read_tree(home: Path) -> tuple[dict[str, bytes], list[Path]]:
+def _read_tree(home: Path, inside: Path | None) -> tuple[dict[str, bytes], list[Path]]:
+    """`inside`: the folder every symlink met must resolve into (None: any)."""
     files: dict[str, bytes] = {}
     links: list[Path] = []
+    if inside is not None:
+        check_link(home, inside)
     for directory, dirs, names in os.walk(home):
         here = Path(directory)
         for name in list(dirs):
-            if name in _SKIPPED_DIRS or name in _LINKED_DIRS or (here / name).is_symlink():
+            path = here / name
+            if name in _SKIPPED_DIRS or name in _LINKED_DIRS or path.is_symlink():
                 dirs.remove(name)
                 if name not in _SKIPPED_DIRS:
-                    links.append(here / name)
+                    if inside is not None and name not in _LINKED_DIRS:
+                        check_link(path, inside)
+                    links.append(path)
         for name in names:
             path = here / name
+            if inside is not None and path.is_symlink():
+                check_link(path, inside)
             if not is_temp_file(name) and path.is_file():  # not a FIFO, socket or dangling link
                 files[path.relative_to(home).as_posix()] = path.read_bytes()
     return files, links

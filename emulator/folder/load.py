@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Set
 from dataclasses import replace
@@ -20,7 +21,9 @@ from ..registry.snapshot import CodeFiles
 from ..registry.spec import FunctionSpec, parse_spec
 from .scan import CODE_SUFFIXES, FolderError, FolderFunction, find, names_in, read_function
 
-__all__ = ["FolderLoader", "Report"]
+__all__ = ["FolderLoader", "Report", "unreadable"]
+
+_log = logging.getLogger("fnemu.folder")
 
 Report = Callable[[str, str, str], None]
 """report(kind, function name, message); kind is deployed · updated · deleted · error · unchanged
@@ -31,11 +34,13 @@ _WARM_CONCURRENCY = 2
 
 
 class FolderLoader:
-    def __init__(self, registry: Registry, app_id: str, root: Path, report: Report) -> None:
+    def __init__(self, registry: Registry, app_id: str, root: Path, report: Report, *,
+                 follow_symlinks: bool = False) -> None:
         self.registry = registry
         self.app_id = app_id
         self.root = root
         self.report = report
+        self.follow_symlinks = follow_symlinks
         self._lock = asyncio.Lock()
         self._warming: asyncio.Task[None] | None = None
 
@@ -47,7 +52,11 @@ class FolderLoader:
         """Register everything in the folder now and start the workers in the background, so
         start-up does not wait for one spawn per function. Code that turns out not to load is
         reported (file and line) and answers 500 with the runtime's message until fixed."""
-        names = names_in(self.root) | self.known()
+        try:
+            names = names_in(self.root) | self.known()
+        except OSError as exc:
+            unreadable(self.root, exc.strerror or str(exc))
+            names = self.known()
         deployed = await self.reload(names, concurrency=_LOAD_CONCURRENCY, warm=False)
         await self.close()
         self._warming = asyncio.create_task(self._warm(deployed))
@@ -93,7 +102,7 @@ class FolderLoader:
 
     async def _sync(self, name: str, warm: bool, force: bool) -> Function | None:
         try:
-            read = await asyncio.to_thread(_read, self.root, name)
+            read = await asyncio.to_thread(_read, self.root, name, self.follow_symlinks)
         except FolderError as exc:
             self.report("error", name, str(exc))
             await self._broken(name, LoadProblem(str(exc.path), exc.line, exc.message, None), None)
@@ -106,7 +115,10 @@ class FolderLoader:
             return None
         found, spec, files = read
         if not force and self.registry.serves(self.app_id, spec, files):
-            self.report("unchanged", name, "")  # a broken save undone: its error is over
+            served = self.registry.find(self.app_id, name)
+            if served is not None:
+                served.load_error = None  # a broken save undone (or a file readable again): its error is over
+            self.report("unchanged", name, "")
             return None
         started = time.perf_counter()
         try:
@@ -146,7 +158,13 @@ def _stand_in(root: Path, name: str) -> FunctionSpec:
                        "code": f"{comment} the files of {name} do not load\n"})
 
 
-def _read(root: Path, name: str) -> tuple[FolderFunction, FunctionSpec, CodeFiles] | None:
+def unreadable(root: Path, why: str) -> None:
+    """The line for a functions folder that cannot be listed (at start-up, or while watched)."""
+    _log.warning("functions folder %s cannot be read (%s): its functions keep serving as last loaded "
+                 "until it can", root, why)
+
+
+def _read(root: Path, name: str, follow_symlinks: bool) -> tuple[FolderFunction, FunctionSpec, CodeFiles] | None:
     """The function called `name` and all its files, in one trip off the event loop."""
     found = find(root, name)
-    return None if found is None else (found, *read_function(found))
+    return None if found is None else (found, *read_function(found, follow_symlinks))

@@ -2,7 +2,10 @@
 
 moto is imported only in `start` (about a second): an emulator with no use for S3 never pays it.
 The port is bound from the start (connections are refused until moto serves it), so the endpoint
-handed to workers at deploy is the one S3 will answer on.
+handed to workers at deploy is the one S3 will answer on. If the server's thread ends while the
+emulator runs (its loop raised, or something shut the server down), it is served again on that same
+socket at once, with one line on stderr: moto's buckets and objects live in this process and are
+kept, and the next upload fires its triggers as before.
 
 How objects are seen: moto calls `moto.s3.notifications.send_event` through its module for every
 notification-worthy change, in the request's own thread, before the object's metadata (its
@@ -21,6 +24,7 @@ import secrets
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -33,6 +37,9 @@ _log = logging.getLogger("fnemu.s3")
 
 _CREATED = {"s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy",
             "s3:ObjectCreated:CompleteMultipartUpload"}
+_RESTART_GAP_S = 1.0
+"""A server that ends again within this long of being restarted is left stopped (with a line
+saying so): a socket that can no longer serve must not spin."""
 _request = threading.local()
 """`seen`: the (event name, bucket, key) moto notified during the request this thread serves."""
 
@@ -55,6 +62,10 @@ class FakeS3:
         self.endpoint_url = f"http://{DEFAULT_HOST}:{port}"
         self._server: Any = None
         self._lock = threading.Lock()
+        self._app: Any = None
+        self._handler: Any = None
+        self._started = 0.0
+        self._restarted = False
 
     @property
     def running(self) -> bool:
@@ -70,7 +81,6 @@ class FakeS3:
                 MotoRequestHandler,
                 create_backend_app,
             )
-            from werkzeug.serving import make_server
 
             class Handler(MotoRequestHandler):
                 def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -78,12 +88,46 @@ class FakeS3:
 
             _install_hook()
             self._sock.listen(128)
-            app = _Reporting(DomainDispatcherApplication(create_backend_app), self._report)
-            server = make_server(DEFAULT_HOST, 0, app, threaded=True, request_handler=Handler,
-                                 fd=self._sock.fileno())
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                             name="fnemu-s3", daemon=True).start()
-            self._server = server
+            self._handler = Handler
+            self._app = _Reporting(DomainDispatcherApplication(create_backend_app), self._report)
+            self._serve()
+
+    def _serve(self) -> None:
+        """A server on the reserved socket, in a thread of its own (under the lock)."""
+        from werkzeug.serving import make_server
+
+        server = make_server(DEFAULT_HOST, 0, self._app, threaded=True, request_handler=self._handler,
+                             fd=self._sock.fileno())
+        self._server = server
+        self._started = time.monotonic()
+        threading.Thread(target=self._run, args=(server,), name="fnemu-s3", daemon=True).start()
+
+    def _run(self, server: Any) -> None:
+        """The server thread: serves until `close`; if it ends before, it is served again."""
+        try:
+            server.serve_forever(poll_interval=0.05)
+            ended = "was shut down"
+        except Exception as exc:  # noqa: BLE001 - whatever ended it, S3 must come back
+            ended = f"failed ({type(exc).__name__}: {exc})"
+        with self._lock:
+            if self._server is not server:
+                return  # closed by `close`
+            server.server_close()
+            if time.monotonic() - self._started < _RESTART_GAP_S and self._restarted:
+                self._server = None
+                _log.error("fake S3 on %s: its server %s again at once; not restarted (restart fnemu)",
+                           self.endpoint_url, ended)
+                return
+            try:
+                self._serve()
+            except OSError as exc:
+                self._server = None
+                _log.error("fake S3 on %s: its server %s and cannot be restarted: %s", self.endpoint_url,
+                           ended, exc.strerror or exc)
+                return
+            self._restarted = True
+            _log.warning("fake S3 on %s: its server %s; serving again on the same endpoint, buckets and "
+                         "objects kept", self.endpoint_url, ended)
 
     def create_bucket(self, name: str, region: str) -> None:
         """Make the bucket unless it exists (in moto's backend, not over HTTP: no round trip)."""
@@ -105,10 +149,11 @@ class FakeS3:
         reset_model_data()
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
         self._sock.close()
 
 
