@@ -51,7 +51,7 @@ def affected_names(root: Path, paths: Iterable[str], functions: set[str]) -> tup
         if not parts or _IGNORED_PARTS.intersection(parts):
             continue
         first = parts[0]
-        if len(parts) > 1 or "." not in first:  # a name without a dot can only be a NAME/ folder
+        if len(parts) > 1 or ("." not in first and not is_temp_file(first)):  # no dot: a NAME/ folder
             if not first.startswith((".", "_")):
                 names.add(first)
             else:
