@@ -36,6 +36,7 @@ def _lines(caplog: pytest.LogCaptureFixture, words: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "fnemu.folder" and words in r.getMessage()]
 
 
+@pytest.mark.fault("a functions folder that vanishes and comes back")
 def test_a_folder_deleted_and_made_again_is_loaded_and_watched_again(
         make_emulator: Any, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, "fnemu.folder")
@@ -58,6 +59,7 @@ def test_a_folder_deleted_and_made_again_is_loaded_and_watched_again(
     wait_until(lambda: _said(emu, "added") == "added", message="a new file in the new folder to load")
 
 
+@pytest.mark.fault("a functions folder that vanishes and comes back")
 def test_a_folder_renamed_away_and_back_is_watched_again(
         make_emulator: Any, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, "fnemu.folder")
@@ -155,6 +157,7 @@ def _unprivileged() -> tuple[str, ...]:
     return ("unshare", "--user")
 
 
+@pytest.mark.fault("an unreadable functions folder or file")
 def test_unreadable_files_and_folders_are_named_the_rest_keeps_serving_and_they_load_when_readable(
         tmp_path: Path, folder: Path) -> None:
     prefix = _unprivileged()

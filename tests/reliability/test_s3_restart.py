@@ -29,6 +29,7 @@ def _raise_in_its_loop(server: Any) -> None:
     server.service_actions = fail  # serve_forever calls it every turn: the thread ends with the exception
 
 
+@pytest.mark.fault("the fake S3's server thread dying")
 @pytest.mark.parametrize("kill", [_shut_down, _raise_in_its_loop], ids=["shut-down", "raised"])
 def test_a_dead_s3_server_thread_is_served_again_with_its_objects_and_triggers(
         make_emulator: Any, caplog: pytest.LogCaptureFixture, kill: Any) -> None:

@@ -25,6 +25,7 @@ LATE = """export const handler = async (event) => {
 """
 
 
+@pytest.mark.fault("a Node function that throws after it has answered")
 @pytest.mark.parametrize(("path", "error", "kind"), [
     ("/timer", "Error: late from a timer (index.mjs, line 2)", "an uncaught exception"),
     ("/rejection", "Error: late rejection (index.mjs, line 3)", "a promise rejected with no handler"),
@@ -74,6 +75,7 @@ FLOOD = {
 }
 
 
+@pytest.mark.fault("a worker that floods its stdout and never reads its frames")
 @pytest.mark.parametrize("language", ["python", "node"])
 def test_a_worker_flooding_stdout_without_newlines_times_out_alone_and_the_emulator_keeps_answering(
         fnemu: Any, language: str, tmp_path: Path) -> None:
