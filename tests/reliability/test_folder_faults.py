@@ -211,3 +211,14 @@ def test_unreadable_files_and_folders_are_named_the_rest_keeps_serving_and_they_
         folder.chmod(0o755)
         server.stop()
     assert "Traceback" not in server.stderr_text()
+
+
+@pytest.mark.parametrize("how", [["--fnemu-follow-symlinks"], ["-o", "fnemu_follow_symlinks=true"]])
+def test_the_pytest_plugin_takes_follow_symlinks(pytester: pytest.Pytester, tmp_path: Path, folder: Path,
+                                                 linked: tuple[Path, Path], how: list[str]) -> None:
+    pytester.makepyfile(test_linked="""
+        def test_linked(fnemu):
+            assert fnemu.call("linked").status_code == 200
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--fnemu-functions-dir", str(folder), *how)
+    result.assert_outcomes(passed=1)
