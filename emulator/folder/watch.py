@@ -124,7 +124,11 @@ async def _changed(loader: FolderLoader, root: Path, was: Look, now: Look) -> No
         _log.warning("functions folder %s was replaced: loading the new one", root)
     else:
         _log.warning("functions folder %s is back: loading it", root)
-    await _reload(loader, names_in(root) | loader.known(), frozenset())
+    try:
+        names = names_in(root)
+    except OSError:
+        return  # unreadable again at once: the next look says so
+    await _reload(loader, names | loader.known(), frozenset())
 
 
 async def _come_back(loader: FolderLoader, root: Path, why: str, stop: asyncio.Event) -> Look:
