@@ -12,7 +12,8 @@ N² links.
 A function's own files (its entry, its NAME.json, its NAME/ folder and everything below it but
 node_modules) that are symlinks resolving outside the functions folder are refused unless
 `follow_symlinks` (`fnemu start --follow-symlinks`): what the folder holds is what is deployed.
-Links that stay inside the folder are read as the files they point to.
+Links that stay inside the folder are read as the files they point to. (`fnemu deploy PATH` reads
+what PATH links to: it names its files itself.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from ..registry.snapshot import CodeFiles
 
-__all__ = ["FOLDER_ENTRIES", "LinkOutside", "check_link", "is_temp_file", "read_files"]
+__all__ = ["FOLDER_ENTRIES", "LinkOutside", "is_temp_file", "read_files"]
 
 FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
 """The entry files of a `NAME/` function, in the order they are looked for."""
@@ -43,7 +44,7 @@ class LinkOutside(Exception):
         self.target = target
 
 
-def check_link(path: Path, root: Path) -> None:
+def _check_link(path: Path, root: Path) -> None:
     """LinkOutside if `path` is (or passes through) a symlink resolving outside `root` (resolved)."""
     target = path.resolve()
     if not target.is_relative_to(root):
@@ -56,10 +57,10 @@ def is_temp_file(name: str) -> bool:
     return name.startswith((".#", "#")) or name.endswith(_TEMP_SUFFIXES) or name.isdigit()
 
 
-def read_files(entry: Path, config: Path | None, folder: Path | None, follow_symlinks: bool = False) -> CodeFiles:
+def read_files(entry: Path, config: Path | None, folder: Path | None, follow_symlinks: bool = True) -> CodeFiles:
     """Every file of the function with `entry` (in `folder`, or alone with its `config`), as it is
-    now, with the links its snapshot needs. OSError if one cannot be read; LinkOutside for a
-    symlink out of the folder (unless `follow_symlinks`)."""
+    now, with the links its snapshot needs. OSError if one cannot be read; without
+    `follow_symlinks`, LinkOutside for a symlink out of the functions folder."""
     if folder is not None:
         root = folder.parent.resolve()
         home = root / folder.name
@@ -70,7 +71,7 @@ def read_files(entry: Path, config: Path | None, folder: Path | None, follow_sym
         own = [p for p in (entry, config) if p is not None]
         if not follow_symlinks:
             for path in own:
-                check_link(path, root)
+                _check_link(path, root)
         files = {p.name: p.read_bytes() for p in own}
         links, relative_entry = [], entry.name
     with os.scandir(root) as entries:  # not iterdir: one Path per link, not per entry (N functions, N reads)
@@ -93,7 +94,7 @@ def _read_tree(home: Path, inside: Path | None) -> tuple[dict[str, bytes], list[
     files: dict[str, bytes] = {}
     links: list[Path] = []
     if inside is not None:
-        check_link(home, inside)
+        _check_link(home, inside)
     for directory, dirs, names in os.walk(home):
         here = Path(directory)
         for name in list(dirs):
@@ -102,12 +103,12 @@ def _read_tree(home: Path, inside: Path | None) -> tuple[dict[str, bytes], list[
                 dirs.remove(name)
                 if name not in _SKIPPED_DIRS:
                     if inside is not None and name not in _LINKED_DIRS:
-                        check_link(path, inside)
+                        _check_link(path, inside)
                     links.append(path)
         for name in names:
             path = here / name
             if inside is not None and path.is_symlink():
-                check_link(path, inside)
+                _check_link(path, inside)
             if not is_temp_file(name) and path.is_file():  # not a FIFO, socket or dangling link
                 files[path.relative_to(home).as_posix()] = path.read_bytes()
     return files, links

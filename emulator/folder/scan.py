@@ -116,8 +116,9 @@ def _find(root: Path, name: str) -> FolderFunction | None:
     return FolderFunction(name, entry, config_path, folder_path)
 
 
-def read_function(fn: FolderFunction, follow_symlinks: bool = False) -> tuple[FunctionSpec, CodeFiles]:
-    """The validated spec and every file of the function, read once as they are now."""
+def read_function(fn: FolderFunction, follow_symlinks: bool = True) -> tuple[FunctionSpec, CodeFiles]:
+    """The validated spec and every file of the function, read once as they are now; without
+    `follow_symlinks` (the served folder), a file linking out of the folder is a FolderError."""
     try:
         files = read_files(fn.entry, fn.config, fn.folder, follow_symlinks)
     except OSError as exc:
