@@ -88,7 +88,8 @@ def build_app(config: Config, report: Report = _log_report) -> web.Application:
     app[FOLDER] = FolderStatus(report)
     loader = None
     if config.functions_dir is not None:
-        loader = FolderLoader(app[REGISTRY], config.app_id, config.functions_dir, app[FOLDER].report)
+        loader = FolderLoader(app[REGISTRY], config.app_id, config.functions_dir, app[FOLDER].report,
+                              follow_symlinks=config.follow_symlinks)
         app[LOADER] = loader
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

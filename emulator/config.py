@@ -39,6 +39,9 @@ class Config:
     app_id: str = DEFAULT_APP_ID
     functions_dir: Path | None = None
     watch: bool = True
+    follow_symlinks: bool = False
+    """Load a folder function whose files are symlinks to outside the functions folder (refused
+    otherwise: folder/files.py)."""
     max_log_entries: int = DEFAULT_MAX_LOG_ENTRIES
     max_body_bytes: int = int(DEFAULT_MAX_BODY_MB * 1024 * 1024)
     console_cap_bytes: int = DEFAULT_CONSOLE_CAP_BYTES

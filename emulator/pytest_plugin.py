@@ -313,6 +313,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         option = f"--fnemu-{name.replace('_', '-')}"
         group.addoption(option, dest=f"fnemu_{name}", default=None, help=help_text)
         parser.addini(f"fnemu_{name}", help_text, default=None)
+    follow = "load folder functions whose files are symlinks to outside the folder (fnemu start --follow-symlinks)"
+    group.addoption("--fnemu-follow-symlinks", dest="fnemu_follow_symlinks", action="store_true", help=follow)
+    parser.addini("fnemu_follow_symlinks", follow, type="bool", default=False)
 
 
 _LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
@@ -355,6 +358,8 @@ class _Servers:
                 value = _setting(self._config, name)
                 if value and name in Config.__dataclass_fields__:
                     fields[name] = value
+            if self._config.getoption("fnemu_follow_symlinks", False) or self._config.getini("fnemu_follow_symlinks"):
+                fields["follow_symlinks"] = True
             thread = EmulatorThread(Config(**fields))
             self._running[key] = (thread, Emulator(thread, thread.start()))
         return self._running[key][1]

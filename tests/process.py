@@ -31,16 +31,16 @@ class ServerProcess:
         return self.stderr.read_text(errors="replace")
 
 
-def start_server(folder: Path, *args: str, watch: bool = False) -> ServerProcess:
+def start_server(folder: Path, *args: str, watch: bool = False, prefix: tuple[str, ...] = ()) -> ServerProcess:
     """Start in `folder` (an empty cwd: no functions folder) with TMPDIR `folder/tmp`; `watch`:
-    reload a `--functions-dir` on save."""
+    reload a `--functions-dir` on save; `prefix`: a command that runs it (`unshare --user`)."""
     tmp = folder / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     stderr = folder / "stderr.txt"
     env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
     env.pop("FNEMU_TOKEN", None)
     with stderr.open("w") as err:
-        argv = [sys.executable, "-m", "emulator", "start", "--port", "0", *([] if watch else ["--no-watch"]), *args]
+        argv = [*prefix, sys.executable, "-m", "emulator", "start", "--port", "0", *([] if watch else ["--no-watch"]), *args]
         proc = subprocess.Popen(argv,
                                 stdout=subprocess.PIPE, stderr=err, text=True, cwd=folder, env=env)
     assert proc.stdout is not None

@@ -212,9 +212,10 @@ def http_reply(status: int, headers: list[tuple[str, str]], body: bytes) -> Repl
     return Reply(status, headers, body, not is_text(body, content_type))
 
 
-def error_frame(code: str, message: str, *, status: int, invocation_id: str) -> str:
+def error_frame(code: str, message: str, *, status: int, invocation_id: str | None) -> str:
     """The text frame sent when a function fails on a frame: the HTTP edge's error envelope, with
-    the status the failure stands for and the invocation's id (its log entry's `id`)."""
+    the status the failure stands for and the invocation's id (its log entry's `id`; null for a
+    frame refused before any code ran)."""
     return orjson.dumps({"error": {"code": code, "message": message, "field": None}, "status": status,
                          "id": invocation_id}).decode()
 

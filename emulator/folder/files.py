@@ -8,6 +8,12 @@ with no entry file) of the functions folder, and Node's `node_modules` / `packag
 in every folder above: those are linked into the snapshot, not copied (a save to a shared module
 redeploys instead: watch.py). Other functions are not linked: a folder of N functions would cost
 N² links.
+
+A function's own files (its entry, its NAME.json, its NAME/ folder and everything below it but
+node_modules) that are symlinks resolving outside the functions folder are refused unless
+`follow_symlinks` (`fnemu start --follow-symlinks`): what the folder holds is what is deployed.
+Links that stay inside the folder are read as the files they point to. (`fnemu deploy PATH` reads
+what PATH links to: it names its files itself.)
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from ..registry.snapshot import CodeFiles
 
-__all__ = ["FOLDER_ENTRIES", "is_temp_file", "read_files", "shared_links"]
+__all__ = ["FOLDER_ENTRIES", "LinkOutside", "is_temp_file", "read_files", "shared_links"]
 
 FOLDER_ENTRIES = ("index.mjs", "index.js", "index.cjs", "main.py", "handler.py")
 """The entry files of a `NAME/` function, in the order they are looked for."""
@@ -29,6 +35,22 @@ _RESOLVED_ABOVE = ("node_modules", "package.json")
 """What Node looks for in each folder above a module (packages, and `"type"` for `.js`)."""
 
 
+class LinkOutside(Exception):
+    """A function's file is a symlink that resolves outside the functions folder."""
+
+    def __init__(self, link: Path, target: Path) -> None:
+        super().__init__(f"{link} -> {target}")
+        self.link = link
+        self.target = target
+
+
+def _check_link(path: Path, root: Path) -> None:
+    """LinkOutside if `path` is (or passes through) a symlink resolving outside `root` (resolved)."""
+    target = path.resolve()
+    if not target.is_relative_to(root):
+        raise LinkOutside(path, target)
+
+
 def is_temp_file(name: str) -> bool:
     """An editor's or tool's scratch file (vim's swap files and its `4913` probe, emacs' `#x#`
     and `.#x`, backups `x~`, JetBrains' safe-write files): never part of a function."""
@@ -36,18 +58,23 @@ def is_temp_file(name: str) -> bool:
 
 
 def read_files(entry: Path, config: Path | None, folder: Path | None,
-               shared: list[Path] | None = None) -> CodeFiles:
+               shared: list[Path] | None = None, follow_symlinks: bool = True) -> CodeFiles:
     """Every file of the function with `entry` (in `folder`, or alone with its `config`), as it is
     now, with the links its snapshot needs (`shared`: `shared_links` of its functions folder, when
-    the caller reads many functions at once). OSError if one cannot be read."""
+    the caller reads many functions at once). OSError if one cannot be read; without
+    `follow_symlinks`, LinkOutside for a symlink out of the functions folder."""
     if folder is not None:
         root = folder.parent.resolve()
         home = root / folder.name
-        files, links = _read_tree(home)
+        files, links = _read_tree(home, None if follow_symlinks else root)
         relative_entry = entry.relative_to(folder).as_posix()
     else:
         root = home = entry.parent.resolve()
-        files = {p.name: p.read_bytes() for p in (entry, config) if p is not None}
+        own = [p for p in (entry, config) if p is not None]
+        if not follow_symlinks:
+            for path in own:
+                _check_link(path, root)
+        files = {p.name: p.read_bytes() for p in own}
         links, relative_entry = [], entry.name
     links += [path for path in (shared_links(root) if shared is None else shared) if path != home]
     executable = frozenset(path for path in files if os.access(home / path, os.X_OK))
@@ -70,18 +97,26 @@ def _shared_package(entry: os.DirEntry[str]) -> bool:
                         for name in (*FOLDER_ENTRIES, "function.json")))
 
 
-def _read_tree(home: Path) -> tuple[dict[str, bytes], list[Path]]:
+def _read_tree(home: Path, inside: Path | None) -> tuple[dict[str, bytes], list[Path]]:
+    """`inside`: the folder every symlink met must resolve into (None: any)."""
     files: dict[str, bytes] = {}
     links: list[Path] = []
+    if inside is not None:
+        _check_link(home, inside)
     for directory, dirs, names in os.walk(home):
         here = Path(directory)
         for name in list(dirs):
-            if name in _SKIPPED_DIRS or name in _LINKED_DIRS or (here / name).is_symlink():
+            path = here / name
+            if name in _SKIPPED_DIRS or name in _LINKED_DIRS or path.is_symlink():
                 dirs.remove(name)
                 if name not in _SKIPPED_DIRS:
-                    links.append(here / name)
+                    if inside is not None and name not in _LINKED_DIRS:
+                        _check_link(path, inside)
+                    links.append(path)
         for name in names:
             path = here / name
+            if inside is not None and path.is_symlink():
+                _check_link(path, inside)
             if not is_temp_file(name) and path.is_file():  # not a FIFO, socket or dangling link
                 files[path.relative_to(home).as_posix()] = path.read_bytes()
     return files, links

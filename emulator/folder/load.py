@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Set
 from dataclasses import replace
@@ -21,7 +22,9 @@ from ..registry.spec import FunctionSpec, parse_spec
 from .files import shared_links
 from .scan import CODE_SUFFIXES, FolderError, FolderFunction, find, names_in, read_function
 
-__all__ = ["FolderLoader", "Report"]
+__all__ = ["FolderLoader", "Report", "unreadable"]
+
+_log = logging.getLogger("fnemu.folder")
 
 Report = Callable[[str, str, str], None]
 """report(kind, function name, message); kind is deployed · updated · deleted · error · unchanged
@@ -32,11 +35,13 @@ _WARM_CONCURRENCY = 2
 
 
 class FolderLoader:
-    def __init__(self, registry: Registry, app_id: str, root: Path, report: Report) -> None:
+    def __init__(self, registry: Registry, app_id: str, root: Path, report: Report, *,
+                 follow_symlinks: bool = False) -> None:
         self.registry = registry
         self.app_id = app_id
         self.root = root
         self.report = report
+        self.follow_symlinks = follow_symlinks
         self._lock = asyncio.Lock()
         self._warming: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -54,7 +59,11 @@ class FolderLoader:
         server listens, so start-up does not wait for one spawn per function (nor for a fork of
         the emulator's process, 10-20 ms each). Code that turns out not to load is reported (file
         and line) and answers 500 with the runtime's message until fixed."""
-        names = names_in(self.root) | self.known()
+        try:
+            names = names_in(self.root) | self.known()
+        except OSError as exc:
+            unreadable(self.root, exc.strerror or str(exc))
+            names = self.known()
         deployed = await self.reload(names, concurrency=_LOAD_CONCURRENCY, warm=False)
         await self.close()
         self._warming = asyncio.create_task(self._warm(deployed))
@@ -66,7 +75,7 @@ class FolderLoader:
         (a shared module it may import changed)."""
         async with self._lock:
             gate = asyncio.Semaphore(concurrency)
-            reads = await asyncio.to_thread(_read_all, self.root, sorted(set(names)))
+            reads = await asyncio.to_thread(_read_all, self.root, sorted(set(names)), self.follow_symlinks)
 
             async def one(name: str, read: _Read) -> Function | None:
                 async with gate:
@@ -113,7 +122,10 @@ class FolderLoader:
             return None
         found, spec, files = read
         if not force and self.registry.serves(self.app_id, spec, files):
-            self.report("unchanged", name, "")  # a broken save undone: its error is over
+            served = self.registry.find(self.app_id, name)
+            if served is not None:
+                served.load_error = None  # a broken save undone (or a file readable again): its error is over
+            self.report("unchanged", name, "")
             return None
         started = time.perf_counter()
         try:
@@ -157,7 +169,7 @@ _Read = tuple[FolderFunction, FunctionSpec, CodeFiles] | FolderError | None
 """A function and all its files; why they do not load; or None: the folder has no such function."""
 
 
-def _read_all(root: Path, names: list[str]) -> dict[str, _Read]:
+def _read_all(root: Path, names: list[str], follow_symlinks: bool) -> dict[str, _Read]:
     """Each named function and all its files, in one trip off the event loop (at start-up, the
     whole folder: one thread hop and one look at what the functions share, not one per function)."""
     shared: list[Path] | None = None
@@ -171,7 +183,14 @@ def _read_all(root: Path, names: list[str]) -> dict[str, _Read]:
             if shared is None:
                 with contextlib.suppress(OSError):  # read_function reports it, naming the file
                     shared = shared_links(root)
-            reads[name] = (found, *read_function(found, shared))
+            reads[name] = (found, *read_function(found, shared, follow_symlinks))
         except FolderError as exc:
             reads[name] = exc
     return reads
+
+
+def unreadable(root: Path, why: str) -> None:
+    """The line for a functions folder that cannot be listed (at start-up, or while watched)."""
+    _log.warning("functions folder %s cannot be read (%s): its functions keep serving as last loaded "
+                 "until it can", root, why)
+

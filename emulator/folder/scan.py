@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ApiError
 from ..registry.snapshot import CodeFiles
 from ..registry.spec import FunctionSpec, parse_spec, validate_name
-from .files import FOLDER_ENTRIES, read_files
+from .files import FOLDER_ENTRIES, LinkOutside, read_files
 
 __all__ = ["FolderError", "FolderFunction", "find", "names_in", "read_body", "read_function", "read_spec"]
 
@@ -71,7 +71,15 @@ def names_in(root: Path) -> set[str]:
 
 def find(root: Path, name: str) -> FolderFunction | None:
     """The function called `name` in the folder now, None if there is none (a folder with no
-    entry file is a shared package, not a function). FolderError if it is ambiguous or invalid."""
+    entry file is a shared package, not a function). FolderError if it is ambiguous, invalid or
+    cannot be read."""
+    try:
+        return _find(root, name)
+    except OSError as exc:
+        raise FolderError(Path(exc.filename or root / name), f"cannot read: {exc.strerror}") from None
+
+
+def _find(root: Path, name: str) -> FolderFunction | None:
     folder = root / name
     files = [root / f"{name}{suffix}" for suffix in CODE_SUFFIXES if (root / f"{name}{suffix}").is_file()]
     if folder.is_dir():
@@ -108,13 +116,18 @@ def find(root: Path, name: str) -> FolderFunction | None:
     return FolderFunction(name, entry, config_path, folder_path)
 
 
-def read_function(fn: FolderFunction, shared: list[Path] | None = None) -> tuple[FunctionSpec, CodeFiles]:
+def read_function(fn: FolderFunction, shared: list[Path] | None = None,
+                  follow_symlinks: bool = True) -> tuple[FunctionSpec, CodeFiles]:
     """The validated spec and every file of the function, read once as they are now (`shared`: as
-    `read_files` takes it)."""
+    `read_files` takes it); without `follow_symlinks` (the served folder), a file linking out of
+    the folder is a FolderError."""
     try:
-        files = read_files(fn.entry, fn.config, fn.folder, shared)
+        files = read_files(fn.entry, fn.config, fn.folder, shared, follow_symlinks)
     except OSError as exc:
         raise FolderError(Path(exc.filename or fn.entry), f"cannot read: {exc.strerror}") from None
+    except LinkOutside as exc:
+        raise FolderError(exc.link, f"a symlink to {exc.target}, outside the functions folder: not loaded "
+                          "(fnemu start --follow-symlinks loads it)") from None
     return read_spec(fn, files), files
 
 

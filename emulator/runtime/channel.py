@@ -16,7 +16,7 @@ __all__ = ["Channel"]
 
 class Channel:
     """Frames out are written whole or queued until the pipe drains; frames in are dispatched as
-    they are read: `log` to the console, `result`/`error` to `pending`, `ready`/`load_error` to
+    they are read: `log` and `late` to the console, `result`/`error` to `pending`, `ready`/`load_error` to
     `ready` (its value is the RSS limit the worker names, if any)."""
 
     __slots__ = ("_console", "_loop", "_read_fd", "_reader", "_wbuf", "_write_fd", "pending", "ready")
@@ -98,6 +98,8 @@ class Channel:
             op = message.get("op")
             if op == "log":
                 self._console.add(message.get("level", "log"), message.get("message", ""))
+            elif op == "late":
+                self._console.late(message, attach=self.pending is None or self.pending.done())
             elif op in ("result", "error"):
                 fut = self.pending
                 if fut is not None and not fut.done():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import ConsoleLine
 
@@ -57,6 +58,17 @@ class Console:
                 return
         self._size += len(text)
         lines.append((level, text, self._now()))
+
+    def late(self, report: dict[str, Any], *, attach: bool) -> None:
+        """An error the function's code raised after its invocation had answered: one line on
+        stderr naming the function and the invocation, and (`attach`: no other invocation has
+        begun since) a console line of that invocation's log entry."""
+        text = (f"{report.get('message', 'error')}: {report.get('kind', 'an error')} after invocation "
+                f"{report.get('request_id', '?')} had answered (its answer stands; the worker goes on)")
+        _log.warning("%s: %s", self._label, text)
+        if attach and self._lines is not None:
+            traceback = report.get("traceback")
+            self._lines.append(("error", f"{text}\n{traceback}" if traceback else text, self._now()))
 
     def feed(self, stream: str, data: bytes) -> None:
         """Raw output (what bypassed the console patch), split into lines; b"" ends the stream.

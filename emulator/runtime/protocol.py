@@ -18,6 +18,11 @@ Child → parent
     {"op": "result", "id": N, "value": any, "memory_kb": int, "truncated": bool}
     {"op": "error", "id": N, "message": str, "traceback": str, "memory_kb": int,
      "oom": bool, "truncated": bool}                  after "oom": true the child exits
+    {"op": "late", "request_id": str, "kind": str, "message": str, "traceback": str}
+                                                      an error the function's code raised after
+                                                      that invocation had answered (Node: an
+                                                      uncaught exception, a rejection with no
+                                                      handler); the worker goes on serving
 
 The bootstrap files in `bootstrap/` mirror this and import nothing from the emulator.
 """

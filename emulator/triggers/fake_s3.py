@@ -5,7 +5,10 @@ for S3 never pays it, and one that has never waits for it, neither its start-up 
 port is bound from the start, so the endpoint handed to workers at deploy is the one S3 answers
 on; from `start` it listens, so a client that connects while moto is still loading waits in the
 socket's backlog and is served once it has loaded, never refused. Buckets created before then
-are kept and made before the first request is served.
+are kept and made before the first request is served. If the server ends while the emulator runs
+(its loop raised, or something shut it down), it is served again on that same socket at once, with
+one line on stderr: moto's buckets and objects live in this process and are kept, and the next
+upload fires its triggers as before.
 
 How objects are seen: moto calls `moto.s3.notifications.send_event` through its module for every
 notification-worthy change, in the request's own thread, before the object's metadata (its
@@ -24,6 +27,7 @@ import secrets
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,6 +40,9 @@ _log = logging.getLogger("fnemu.s3")
 
 _CREATED = {"s3:ObjectCreated:Put", "s3:ObjectCreated:Post", "s3:ObjectCreated:Copy",
             "s3:ObjectCreated:CompleteMultipartUpload"}
+_RESTART_GAP_S = 1.0
+"""A server that ends again within this long of being restarted is left stopped (with a line
+saying so): a socket that can no longer serve must not spin."""
 _request = threading.local()
 """`seen`: the (event name, bucket, key) moto notified during the request this thread serves."""
 
@@ -61,6 +68,8 @@ class FakeS3:
         self._started = False
         self._closed = False
         self._server: Any = None
+        self._served_at = 0.0
+        self._restarted = False
         self._pending: dict[str, str] = {}
         """Buckets (name → region) asked for while moto loads: made before it serves."""
         self._served = threading.Event()
@@ -77,19 +86,18 @@ class FakeS3:
                 return
             self._sock.listen(128)
             self._started = True
-        threading.Thread(target=self._serve, name="fnemu-s3", daemon=True).start()
+        threading.Thread(target=self._load, name="fnemu-s3", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until moto serves (for a caller in a thread of its own); whether it does."""
         return self._served.wait(timeout)
 
-    def _serve(self) -> None:
+    def _load(self) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
             create_backend_app,
         )
-        from werkzeug.serving import make_server
 
         class Handler(MotoRequestHandler):
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -100,16 +108,52 @@ class FakeS3:
         with self._lock:
             if self._closed:
                 return
-            server = make_server(DEFAULT_HOST, 0, app, threaded=True, request_handler=Handler,
-                                 fd=self._sock.fileno())
+            server = self._serve(app, Handler)
             backend = _backend()
             for name, region in self._pending.items():
                 if name not in backend.buckets:
                     backend.create_bucket(name, region)
             self._pending.clear()
-            self._server = server
         self._served.set()
-        server.serve_forever(poll_interval=0.05)
+        while server is not None:
+            server = self._run(server, app, Handler)
+
+    def _serve(self, app: Any, handler: Any) -> Any:
+        """A server on the reserved socket (under the lock)."""
+        from werkzeug.serving import make_server
+
+        self._server = make_server(DEFAULT_HOST, 0, app, threaded=True, request_handler=handler,
+                                   fd=self._sock.fileno())
+        self._served_at = time.monotonic()
+        return self._server
+
+    def _run(self, server: Any, app: Any, handler: Any) -> Any:
+        """Serve until `close`; the server that serves next if this one ended before, else None."""
+        try:
+            server.serve_forever(poll_interval=0.05)
+            ended = "was shut down"
+        except Exception as exc:  # noqa: BLE001 - whatever ended it, S3 must come back
+            ended = f"failed ({type(exc).__name__}: {exc})"
+        with self._lock:
+            if self._server is not server:
+                return None  # closed by `close`
+            server.server_close()
+            if time.monotonic() - self._served_at < _RESTART_GAP_S and self._restarted:
+                self._server = None
+                _log.error("fake S3 on %s: its server %s again at once; not restarted (restart fnemu)",
+                           self.endpoint_url, ended)
+                return None
+            try:
+                again = self._serve(app, handler)
+            except OSError as exc:
+                self._server = None
+                _log.error("fake S3 on %s: its server %s and cannot be restarted: %s", self.endpoint_url,
+                           ended, exc.strerror or exc)
+                return None
+            self._restarted = True
+        _log.warning("fake S3 on %s: its server %s; serving again on the same endpoint, buckets and "
+                     "objects kept", self.endpoint_url, ended)
+        return again
 
     def create_bucket(self, name: str, region: str) -> None:
         """Make the bucket unless it exists (in moto's backend, not over HTTP: no round trip); while

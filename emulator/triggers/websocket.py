@@ -4,8 +4,9 @@ A connection opens with `$connect` (a 2xx answer accepts it, anything else refus
 that answer, as API Gateway does), runs one invocation per text or binary frame and sends each
 answer's body back as a frame, and ends with `$disconnect`. Frames run at once (on as many workers
 as the pool gives) but their replies leave in the order the frames came: each reply waits for the
-one before it. The `@connections` API (`api/connections.py`) pushes to and closes connections by id.
-The upgrade comes through `check`, which `api/fn.py` calls before the http trigger's.
+one before it. A frame refused because the function's queue is full (`--max-queue`) is answered
+by an error frame with status 429 in its turn, and the connection stays open. The `@connections`
+API (`api/connections.py`) pushes to and closes connections by id. The upgrade comes through `check`, which `api/fn.py` calls before the http trigger's.
 
 Connections the emulator itself ends (the function deleted or its websocket trigger removed, a
 reset, shutdown) close with 1001 and without `$disconnect`: the function, or its worker, is gone.
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from ..errors import BadRequest, Gone, NotFound
+from ..errors import BadRequest, Gone, NotFound, TooManyRequests
 from ..events.apigw import MalformedResponse
 from ..events.request import HttpRequest, is_text, read_request
 from ..events.websocket import (
@@ -90,7 +91,8 @@ class _Failed:
     code: str
     message: str
     status: int
-    invocation_id: str
+    invocation_id: str | None
+    """None: refused before any code ran (429), no invocation to name."""
 
     def frame(self) -> str:
         return error_frame(self.code, self.message, status=self.status, invocation_id=self.invocation_id)
@@ -257,7 +259,10 @@ class WebSocketTrigger(Trigger):
         try:
             frame: str | bytes | None = None
             if not conn.quiet:
-                answer = await self._invoke(conn.fn, conn.peer, "message", data, binary=binary)
+                try:
+                    answer: Reply | _Failed = await self._invoke(conn.fn, conn.peer, "message", data, binary=binary)
+                except TooManyRequests as exc:  # the runtime's own line says so; the socket stays open
+                    answer = _Failed(exc.code, exc.message, exc.status, None)
                 frame = answer.frame()
             if before is not None:
                 await asyncio.wait([before])

@@ -41,6 +41,12 @@ class Result:
                 found.append(f"{title}\n{body[:3000]}")
         return found
 
+    def figures(self) -> dict[str, int]:
+        """The report's counts: test cases generated (each one request or, stateful, a few) and
+        failures found (the tool's own quirk left out)."""
+        generated = re.search(r"(\d+) generated", self.output)
+        return {"test_cases": int(generated.group(1)) if generated else 0, "failures": len(self.server_failures)}
+
     @property
     def ok(self) -> bool:
         if self.returncode == 0:
@@ -81,6 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args.count, args.max_time, args.workers)
     print(result.output)
+    print(f"fuzz figures: {result.figures()}")
     if not result.ok:
         sys.exit(1)
     if result.returncode:

@@ -1,19 +1,18 @@
-"""Figures the reliability tests measure: kept with each test's report (so they cross from xdist
-workers); tests/conftest.py prints them in the terminal summary, with or without `-s`."""
+"""The faults the reliability tests survive, kept with each test's report (so they cross from
+xdist workers); tests/conftest.py counts them in the terminal summary, beside the figures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
-Figures = Callable[..., None]
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fault(kind): the test survives this fault (counted in the summary)")
 
 
-@pytest.fixture
-def figures(request: pytest.FixtureRequest) -> Figures:
-    """`figures(name=value, ...)`: figures of this test, shown in the summary."""
-    def keep(**values: Any) -> None:
-        request.node.user_properties.append(("figures", values))
-    return keep
+@pytest.fixture(autouse=True)
+def _fault(request: pytest.FixtureRequest) -> None:
+    """A test marked `fault(kind)` reports the kind, for the summary's count of faults survived."""
+    marker = request.node.get_closest_marker("fault")
+    if marker is not None:
+        request.node.user_properties.append(("fault", marker.args[0]))

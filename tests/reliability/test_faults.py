@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import wait_until
 from tests.runtime.procs import gone
 
@@ -38,6 +40,7 @@ def _next_call_is_green(fnemu: Any, pid: int) -> None:
     assert r.status_code == 200 and int(r.text) != pid
 
 
+@pytest.mark.fault("kill -9 of a worker mid-request")
 def test_kill_9_of_a_worker_mid_request_is_a_502_naming_the_signal(fnemu: Any, tmp_path: Path) -> None:
     fnemu.deploy("faulty", FAULTY)
     mark = tmp_path / "pid"
@@ -51,6 +54,7 @@ def test_kill_9_of_a_worker_mid_request_is_a_502_naming_the_signal(fnemu: Any, t
     _next_call_is_green(fnemu, pid)
 
 
+@pytest.mark.fault("a function that forks and exits")
 def test_a_function_that_forks_and_exits_leaves_nothing_behind(fnemu: Any, tmp_path: Path) -> None:
     fnemu.deploy("faulty", FAULTY)
     pid = int(fnemu.call("faulty").text)
@@ -61,6 +65,7 @@ def test_a_function_that_forks_and_exits_leaves_nothing_behind(fnemu: Any, tmp_p
     _next_call_is_green(fnemu, pid)
 
 
+@pytest.mark.fault("a function that closes its own fds")
 def test_a_function_that_closes_its_own_fds_times_out_alone(fnemu: Any) -> None:
     fnemu.deploy("faulty", FAULTY, timeoutMs=1500)
     pid = int(fnemu.call("faulty").text)
@@ -71,6 +76,7 @@ def test_a_function_that_closes_its_own_fds_times_out_alone(fnemu: Any) -> None:
     _next_call_is_green(fnemu, pid)
 
 
+@pytest.mark.fault("a clock jump of a year")
 def test_a_clock_jump_of_a_year_fires_each_day_once_and_the_next_call_is_green(fnemu: Any) -> None:
     fnemu.deploy("daily", "def handler(event, context):\n    return {'statusCode': 200, 'body': event.get('time', 'now')}\n",
                  triggers=[{"type": "cron", "config": {"schedule": "0 0 * * *"}}, {"type": "http", "config": {}}])
@@ -80,6 +86,7 @@ def test_a_clock_jump_of_a_year_fires_each_day_once_and_the_next_call_is_green(f
     assert fnemu.call("daily").status_code == 200
 
 
+@pytest.mark.fault("a functions folder that vanishes and comes back")
 def test_a_vanished_functions_folder_removes_its_functions_and_the_api_keeps_serving(
         make_emulator: Any, tmp_path: Path) -> None:
     folder = tmp_path / "functions"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -9,8 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
-from tests.helpers import wait_until
+from tests.helpers import fixture_code, wait_until
 from tests.process import start_server
 
 SLOW = ("import pathlib, time\n"
@@ -67,3 +69,28 @@ def test_fnemu_start_takes_max_queue_and_logs_refusals(tmp_path: Path) -> None:
                    message="the refusal line on stderr")
     finally:
         server.stop()
+
+
+def test_a_websocket_frame_past_the_queue_bound_gets_a_429_frame_and_the_socket_stays_open(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--max-queue", "0", "--max-workers-per-function", "1")
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+            client.post("/v1/local/functions", json={
+                "name": "chat", "code": fixture_code("python/ws_chat.py"),
+                "triggers": [{"type": "websocket", "config": {}}]}).raise_for_status()
+        url = server.url.replace("http://", "ws://") + "/v1/local/fn/chat"
+        with connect(url, additional_headers=AUTH, open_timeout=30) as ws:
+            for frame in ("sleep 1", "refused", "refused too"):
+                ws.send(frame)
+            assert ws.recv(timeout=30) == "sleep 1"
+            for _ in range(2):
+                refused = json.loads(ws.recv(timeout=30))
+                assert refused["status"] == 429 and refused["id"] is None
+                assert refused["error"]["code"] == "too_many_requests"
+            ws.send("still open")
+            assert ws.recv(timeout=30) == "still open"
+        wait_until(lambda: "local/chat@1: refused 2 requests with 429" in server.stderr_text(), timeout=5,
+                   message="the refusal line on stderr")
+    finally:
+        server.stop()
+    assert "Traceback" not in server.stderr_text()

@@ -20,11 +20,10 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from emulator.config import DEFAULT_TOKEN
+from tests.conftest import Figures
 from tests.helpers import fixture_code, wait_until
 from tests.process import ServerProcess, start_server
 from tests.runtime.procs import descendants, gone
-
-from .conftest import Figures
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 BUSY = ("import os, pathlib, time\n"

@@ -117,24 +117,27 @@ export const handler = async () => {
 
 
 def test_nothing_of_the_function_runs_between_invocations(fnemu):
-    """As the platform freezes it: a timer left behind by one invocation fires only once the next
-    one lets the event loop run, and its log line is that invocation's."""
+    """As the platform freezes it: after the event loop's one turn that follows each answer (what
+    was due at once runs then, logged as the invocation that left it), a timer left behind fires
+    only once the next invocation lets the event loop run, and its log line is that invocation's."""
     code = """
 let ticks = 0;
 export const handler = async (event) => {
   const seen = ticks;
-  if (event.path === '/leave') setTimeout(() => { ticks += 1; console.log('late tick'); }, 0);
-  else await new Promise((resolve) => setTimeout(resolve, 20));
+  if (event.path === '/leave') {
+    setTimeout(() => { ticks += 1; console.log('right after the answer'); }, 0);
+    setTimeout(() => { ticks += 10; console.log('late tick'); }, 100);
+  } else await new Promise((resolve) => setTimeout(resolve, 20));
   return { statusCode: 200, body: String(seen) };
 };
 """
     fnemu.deploy("frozen", code)
     assert fnemu.call("frozen", path="/leave").text == "0"
-    time.sleep(0.3)  # the timer is due long before the next call; it must not have run
-    assert fnemu.call("frozen").text == "0"
+    time.sleep(0.3)  # the second timer is due long before the next call; it must not have run
     assert fnemu.call("frozen").text == "1"
+    assert fnemu.call("frozen").text == "11"
     first, second, third = reversed(fnemu.logs("frozen"))
-    assert not first["consoleLogs"]
+    assert [line["message"] for line in first["consoleLogs"]] == ["right after the answer"]
     assert [line["message"] for line in second["consoleLogs"]] == ["late tick"]
 
 

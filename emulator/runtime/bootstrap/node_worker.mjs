@@ -376,6 +376,7 @@ async function warmWeb() {
 
 async function invoke(handler, message) {
   const inv = { id: message.id, sent: 0, truncated: false };
+  const timersBefore = timers();
   current = inv;
   resetPeak();
   let reply;
@@ -401,6 +402,37 @@ async function invoke(handler, message) {
   }
   current = outside;
   sendBody(body);
+  await settle(message.context.aws_request_id, timersBefore);
+}
+
+// ---- after the answer --------------------------------------------------------------------
+
+// Between invocations the worker blocks on its pipe (frozen, as on the platform), so what an
+// invocation left to run after it answered (a setTimeout(..., 0), a promise rejected with no
+// handler) would run inside a later invocation and fail that one. Instead the event loop gets a
+// turn after each answer, a millisecond long when the invocation left new timers (a 0 ms timer is
+// due after 1 ms): an error thrown then is sent as `late`, naming the invocation that left it, and
+// the worker goes on serving. Timers left for later than that run when the loop next turns.
+function timers() {
+  let n = 0;
+  for (const kind of process.getActiveResourcesInfo()) if (kind === 'Timeout') n += 1;
+  return n;
+}
+
+async function settle(requestId, timersBefore) {
+  const late = (err, origin) => {
+    const { message, traceback } = describe(err);
+    send({ op: 'late', request_id: requestId, message, traceback,
+      kind: origin === 'unhandledRejection' ? 'a promise rejected with no handler' : 'an uncaught exception' });
+  };
+  process.on('uncaughtException', late);
+  // The second turn: promise rejections are looked at once the callbacks of a turn have run.
+  await new Promise((resolve) => {
+    const next = () => setImmediate(resolve);
+    if (timers() > timersBefore) setTimeout(next, 1);
+    else setImmediate(next);
+  });
+  process.off('uncaughtException', late);
 }
 
 async function main() {
