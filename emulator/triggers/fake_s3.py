@@ -86,7 +86,7 @@ class FakeS3:
                 return
             self._sock.listen(128)
             self._started = True
-        threading.Thread(target=self._load, name="fnemu-s3", daemon=True).start()
+        threading.Thread(target=self._load, name="fnemu-s3-load", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until moto serves (for a caller in a thread of its own); whether it does."""
@@ -108,27 +108,26 @@ class FakeS3:
         with self._lock:
             if self._closed:
                 return
-            server = self._serve(app, Handler)
             backend = _backend()
             for name, region in self._pending.items():
                 if name not in backend.buckets:
                     backend.create_bucket(name, region)
             self._pending.clear()
+            self._serve(app, Handler)
         self._served.set()
-        while server is not None:
-            server = self._run(server, app, Handler)
 
-    def _serve(self, app: Any, handler: Any) -> Any:
-        """A server on the reserved socket (under the lock)."""
+    def _serve(self, app: Any, handler: Any) -> None:
+        """A server on the reserved socket, in a thread of its own (under the lock)."""
         from werkzeug.serving import make_server
 
-        self._server = make_server(DEFAULT_HOST, 0, app, threaded=True, request_handler=handler,
-                                   fd=self._sock.fileno())
+        server = make_server(DEFAULT_HOST, 0, app, threaded=True, request_handler=handler,
+                             fd=self._sock.fileno())
+        self._server = server
         self._served_at = time.monotonic()
-        return self._server
+        threading.Thread(target=self._run, args=(server, app, handler), name="fnemu-s3", daemon=True).start()
 
-    def _run(self, server: Any, app: Any, handler: Any) -> Any:
-        """Serve until `close`; the server that serves next if this one ended before, else None."""
+    def _run(self, server: Any, app: Any, handler: Any) -> None:
+        """The server's thread: serves until `close`; if it ends before, S3 is served again."""
         try:
             server.serve_forever(poll_interval=0.05)
             ended = "was shut down"
@@ -136,24 +135,23 @@ class FakeS3:
             ended = f"failed ({type(exc).__name__}: {exc})"
         with self._lock:
             if self._server is not server:
-                return None  # closed by `close`
+                return  # closed by `close`
             server.server_close()
             if time.monotonic() - self._served_at < _RESTART_GAP_S and self._restarted:
                 self._server = None
                 _log.error("fake S3 on %s: its server %s again at once; not restarted (restart fnemu)",
                            self.endpoint_url, ended)
-                return None
+                return
             try:
-                again = self._serve(app, handler)
+                self._serve(app, handler)
             except OSError as exc:
                 self._server = None
                 _log.error("fake S3 on %s: its server %s and cannot be restarted: %s", self.endpoint_url,
                            ended, exc.strerror or exc)
-                return None
+                return
             self._restarted = True
         _log.warning("fake S3 on %s: its server %s; serving again on the same endpoint, buckets and "
                      "objects kept", self.endpoint_url, ended)
-        return again
 
     def create_bucket(self, name: str, region: str) -> None:
         """Make the bucket unless it exists (in moto's backend, not over HTTP: no round trip); while
