@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from .api import fn
 from .api.middleware import protocol_error
 from .app import build_app
 from .config import Config
@@ -56,11 +57,11 @@ class _Server(web.Server):
 
 
 class _Runner(web.AppRunner):
-    """aiohttp's AppRunner, serving through `_Server`."""
+    """aiohttp's AppRunner, serving through `_Server`, with the `/fn/` route taken first."""
 
     async def _make_server(self) -> web.Server:
         made = await super()._make_server()
-        return _Server(made.request_handler, request_factory=made.request_factory,
+        return _Server(fn.serving(self.app, made.request_handler), request_factory=made.request_factory,
                        handler_cancellation=made.handler_cancellation, loop=made._loop, **made._kwargs)
 
 

@@ -71,14 +71,19 @@ async def read_request(request: web.Request, *, resource: str | None = None,
                        path_params: dict[str, str] | None = None,
                        claims: Mapping[str, Any] | None = None) -> HttpRequest:
     """A `/fn/` request as the function sees it: its path is the part below `/fn/{name}`."""
+    raw_query = request.rel_url.raw_query_string
+    headers = request.headers
+    pairs = tuple(headers.items())
+    if _CLAIMS in headers or not "".join(headers.values()).isascii():
+        pairs = tuple((k, _text(v)) for k, v in pairs if k.lower() != _CLAIMS)
     return HttpRequest(
         method=request.method,
         path="/" + request.match_info.get("rest", ""),
         full_path=request.path,
-        query=tuple(request.query.items()),
-        raw_query=request.rel_url.raw_query_string,
-        headers=tuple((k, _text(v)) for k, v in request.headers.items() if k.lower() != _CLAIMS),
-        body=await request.read(),
+        query=tuple(request.query.items()) if raw_query else (),
+        raw_query=raw_query,
+        headers=pairs,
+        body=await request.read() if request.body_exists else b"",
         source_ip=request.remote or "127.0.0.1",
         host=request.host,
         resource=resource,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -95,11 +96,13 @@ class Runtime:
         result = await self._pool(version).call(message, timeout, trace)
         if result.error is not None:
             return Answer(result)
+        started = time.perf_counter()
         try:
-            with trace.span("response"):
-                return Answer(result, style.response(result.value, call))
+            return Answer(result, style.response(result.value, call))
         except MalformedResponse as exc:
             return Answer(result, bad_response=str(exc))
+        finally:
+            trace.add("response", started)
 
     def retire(self, version: FunctionVersion, drained: Callable[[], None] | None = None) -> None:
         """Replaced or deleted: no new calls; `drained` runs once no worker of it is left."""

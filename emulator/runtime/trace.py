@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 __all__ = ["Trace"]
 
@@ -24,12 +23,28 @@ class Trace:
         self._origin = time.perf_counter()
         self.spans: list[tuple[str, float, float]] = []
 
-    @contextmanager
-    def span(self, name: str) -> Iterator[None]:
-        """Time the block as phase `name`; recorded even when it raises (a timeout's handler)."""
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            end = time.perf_counter()
-            self.spans.append((name, round((start - self._origin) * 1000, 3), round((end - start) * 1000, 3)))
+    def span(self, name: str) -> _Span:
+        """Time a `with` block as phase `name`; recorded even when it raises (a timeout's handler).
+        A plain object, not a generator-based context manager: every invocation times two."""
+        return _Span(self, name)
+
+    def add(self, name: str, start: float) -> None:
+        """Phase `name`, from `start` (a perf_counter reading) until now."""
+        end = time.perf_counter()
+        self.spans.append((name, round((start - self._origin) * 1000, 3), round((end - start) * 1000, 3)))
+
+
+class _Span:
+    __slots__ = ("_name", "_start", "_trace")
+
+    def __init__(self, trace: Trace, name: str) -> None:
+        self._trace = trace
+        self._name = name
+        self._start = 0.0
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._trace.add(self._name, self._start)

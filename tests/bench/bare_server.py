@@ -1,4 +1,4 @@
-"""The benchmark's baseline: a bare aiohttp JSON handler, served the way `fnemu start` serves.
+"""The stricter baseline: a bare aiohttp JSON handler, served the way `fnemu start` serves.
 
 Same interpreter, same event loop (uvloop), same runner settings (no access log, reuse_address).
 Prints its URL as the first stdout line and serves until SIGTERM or SIGINT.

@@ -5,7 +5,7 @@ benchmark's hello makes (built by the style's own `event`), waits for each resul
 worker's utime+stime from /proc before and after. `--profile DIR` runs the worker under its
 profiler (Node: `--cpu-prof`; Python: py-spy, when installed) and prints the top frames.
 
-    python tests/bench/worker_bench.py [--calls N] [--profile DIR] {python-lambda,node-lambda,node-web}
+    python tests/bench/worker_bench.py [--calls N] [--profile DIR] KIND   (KIND: see --help)
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
-from bench import HELLO_NODE_LAMBDA, HELLO_NODE_WEB, HELLO_PY, TICKS, py_spy_profile, top_frames  # noqa: E402
+from bench import (HELLO_AZURE, HELLO_GCF, HELLO_NODE_LAMBDA, HELLO_NODE_WEB, HELLO_PY, TICKS,  # noqa: E402
+                   py_spy_profile, top_frames)
 
 from emulator.events.apigw import event_v1  # noqa: E402
 from emulator.events.request import HttpRequest  # noqa: E402
@@ -38,10 +39,12 @@ _HEADER = struct.Struct(">I")
 MEMORY_MB = 128
 """A function's default memoryLimitMb: the worker runs with its limit and (Node) heap sizes."""
 KINDS = {
-    # kind: (bootstrap argv after the interpreter, code file, code, the event)
-    "python-lambda": ("python_worker.py", ["lambda"], "lambda_function.py", HELLO_PY, "v1"),
-    "node-lambda": ("node_worker.mjs", ["lambda"], "index.mjs", HELLO_NODE_LAMBDA, "v1"),
-    "node-web": ("node_worker.mjs", ["web"], "index.mjs", HELLO_NODE_WEB, "web"),
+    # kind: (bootstrap, its style, code file, code, the event's shape, the handler names (Python))
+    "python-lambda": ("python_worker.py", ["lambda"], "lambda_function.py", HELLO_PY, "v1", "handler"),
+    "python-gcf": ("python_worker.py", ["gcf"], "main.py", HELLO_GCF, "web", "hello"),
+    "python-azure": ("python_worker.py", ["azure"], "__init__.py", HELLO_AZURE, "azure", "main"),
+    "node-lambda": ("node_worker.mjs", ["lambda"], "index.mjs", HELLO_NODE_LAMBDA, "v1", ""),
+    "node-web": ("node_worker.mjs", ["web"], "index.mjs", HELLO_NODE_WEB, "web", ""),
 }
 REQUEST = HttpRequest(
     method="GET", path="/", full_path="/v1/local/fn/hello", query=(), raw_query="",
@@ -70,7 +73,7 @@ def _cpu(pid: int) -> float:
 
 
 def run(kind: str, calls: int, profile: Path | None) -> None:
-    bootstrap, args, file_name, code, shape = KINDS[kind]
+    bootstrap, args, file_name, code, shape, names = KINDS[kind]
     work = Path(tempfile.mkdtemp(prefix="fnemu-worker-bench-"))
     (work / file_name).write_text(code)
     node = bootstrap.endswith(".mjs")
@@ -78,9 +81,12 @@ def run(kind: str, calls: int, profile: Path | None) -> None:
         interp = ["node", *node_heap_flags(MEMORY_MB), *(["--cpu-prof", f"--cpu-prof-dir={profile}"] if profile else [])]
         argv = [*interp, str(BOOTSTRAP / bootstrap), *args, str(work / file_name), ""]
     else:
-        argv = [sys.executable, str(BOOTSTRAP / bootstrap), *args, str(work / file_name), "handler"]
+        argv = [sys.executable, str(BOOTSTRAP / bootstrap), *args, str(work / file_name), names]
+    event: dict[str, object]
     if shape == "web":
-        event: object = request_event(REQUEST)
+        event = request_event(REQUEST)
+    elif shape == "azure":
+        event = {**request_event(REQUEST, path="/api/hello"), "route_params": {}}
     else:
         event = event_v1(REQUEST, request_id="bench", app_id="local", now=time.time())
     child_read, parent_write = os.pipe()
