@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -35,6 +36,15 @@ def descendants(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+def folder(pid: int) -> Path | None:
+    """The process's working directory: a worker's is its function version's code folder (a spare's
+    is `/` until it is given a function); None if it is gone."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
 
 
 async def until_gone(pid: int, timeout: float = 10.0) -> None:
