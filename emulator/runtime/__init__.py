@@ -157,6 +157,14 @@ class Runtime:
                 self._spare_commands[version.revision] = command
         return pool
 
+    def _refill_after(self, command: Command) -> None:
+        """The next spare starts once this worker start has served its caller (a deploy, a call):
+        the start runs as a task its caller awaits, and a task's done-callbacks run in the order
+        they were added, so this one runs after the caller's step (a deploy's swap and answer)."""
+        task = asyncio.current_task()
+        assert task is not None
+        task.add_done_callback(lambda _: self._spares.refill(command))
+
     async def _check_loads(self, version: FunctionVersion) -> None:
         """A debugged function's new version: a plain worker checks its code loads and stops; its
         debug worker starts once the previous one has gone, to listen on the port that one frees."""
@@ -197,4 +205,4 @@ class Runtime:
                                       now=self._clock.now, load_timeout=spec.load_timeout, debug=debug)
         finally:
             if command is not None:
-                self._spares.refill(command)
+                self._refill_after(command)

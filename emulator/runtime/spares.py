@@ -8,10 +8,10 @@ reach another: a spare serves one function, once, and is never returned.
 
 There is one spare per command in use: in the usual case one per language (Node's command also
 names the style and the heap size, which V8 fixes at start). The first is started after the first
-worker of its command, and each is replaced after use, once the worker that took it has loaded,
-so the replacement never competes with that load. A command no live function uses keeps its
-spare for the idle-worker time (a test suite's reset and redeploy find it still there), then the
-spare stops.
+worker of its command, and each is replaced after use, once the worker that took it has loaded
+and served its caller (the deploy or call that started it), so the replacement competes with
+neither. A command no live function uses keeps its spare for the idle-worker time (a test suite's
+reset and redeploy find it still there), then the spare stops.
 """
 
 from __future__ import annotations

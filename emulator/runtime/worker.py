@@ -72,7 +72,8 @@ class Worker:
         worker.debug = debug
         worker._channel.send({"op": "load", **load, "console_cap": console_cap, "memory_mb": memory_mb})
         try:
-            rss_limit_kb = await asyncio.wait_for(asyncio.shield(worker._channel.ready), load_timeout)
+            async with asyncio.timeout(load_timeout):
+                rss_limit_kb = await worker._channel.ready
         except TimeoutError:
             worker.kill()
             raise LoadError(f"timed out after {load_timeout * 1000:.0f} ms while loading the code") from None
