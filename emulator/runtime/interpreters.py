@@ -27,18 +27,21 @@ _SETPRIV = shutil.which("setpriv")
 it before exec, so a busy Node worker dies with the emulator even when that is SIGKILLed."""
 
 
+_C_PREFIXES = ("LC_", "LD_", "MALLOC_")
+_C_NAMES = frozenset({"LANG", "LANGUAGE", "TZ", "GLIBC_TUNABLES"})
 _READ_AT_START = {
-    "python": ("PYTHON", "HOME", "LANG", "LC_", "TZ", "LD_", "MALLOC_", "GLIBC_TUNABLES"),
-    "node": ("NODE_", "UV_", "OPENSSL_", "SSL_CERT_", "LANG", "LC_", "TZ", "LD_", "MALLOC_", "GLIBC_TUNABLES"),
+    "python": (("PYTHON", *_C_PREFIXES), _C_NAMES | {"HOME"}),
+    "node": (("NODE_", "UV_", "OPENSSL_", "SSL_CERT_", *_C_PREFIXES), _C_NAMES),
 }
-"""Prefixes of the variables each interpreter (or the C library under it) reads once, as it starts:
-PYTHONPATH, the locale, the time zone, NODE_OPTIONS. Set later (by a load frame) they would not act."""
+"""Per language, the prefixes and names of the variables its interpreter (or the C library under
+it) reads once, as it starts: PYTHONPATH, HOME (Python's user site folder), NODE_OPTIONS, the
+locale, the time zone. Set later, by a load frame, they would not act."""
 
 
 def read_at_start(language: str, env: Mapping[str, str]) -> dict[str, str]:
     """The variables of `env` that `language`'s interpreter reads as it starts."""
-    prefixes = _READ_AT_START[language]
-    return {k: v for k, v in env.items() if k.startswith(prefixes)}
+    prefixes, names = _READ_AT_START[language]
+    return {k: v for k, v in env.items() if k in names or k.startswith(prefixes)}
 
 
 def python_worker(version: FunctionVersion, config: Config, handlers: str) -> tuple[list[str], dict[str, Any]]:
