@@ -36,6 +36,8 @@ _CWD = "/"
 
 
 class Spares:
+    """One runtime's spares, one per command in use."""
+
     __slots__ = ("_closed", "_expiry", "_keep_seconds", "_spares", "_users")
 
     def __init__(self, keep_seconds: float) -> None:
