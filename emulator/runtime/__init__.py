@@ -3,7 +3,7 @@
 Everything outside sees `Runtime`: `prepare(version)` at deploy, `call(version, request, ...)`
 per invocation (a neutral request in; the worker's result and the HTTP response out: the worker's
 message is built here, by the function's style), `retire(version)` when replaced, `close()` at
-shutdown.
+shutdown. A worker starts from a spare process when one fits (spares.py), else from a spawn.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from . import requirements
 from .debugger import Debugger
 from .launch import LaunchSpec, launch_spec
 from .pool import WorkerPool
+from .process import Process
+from .spares import Command, Spares
 from .styles import STYLES, Call, MalformedResponse, Response
 from .trace import Trace
 from .worker import Worker, WorkerResult
@@ -47,7 +49,8 @@ class Answer:
 
 
 class Runtime:
-    __slots__ = ("_clock", "_closed", "_config", "_debugger", "_ids", "_pools", "_warming")
+    __slots__ = ("_clock", "_closed", "_config", "_debugger", "_ids", "_pools", "_spare_commands", "_spares",
+                 "_warming")
 
     def __init__(self, config: Config, clock: Clock) -> None:
         self._config = config
@@ -58,6 +61,9 @@ class Runtime:
         self._debugger = Debugger(config)
         self._warming: set[asyncio.Task[None]] = set()
         """Debug workers starting after the one they replace has gone."""
+        self._spares = Spares(config.idle_worker_seconds)
+        self._spare_commands: dict[int, Command] = {}
+        """Per revision whose workers may start from a spare, the spare's command."""
 
     def code_file_name(self, spec: FunctionSpec) -> str:
         """`lambda_function.py`, `main.py`, `index.mjs`...: the style's name for the file."""
@@ -110,6 +116,9 @@ class Runtime:
         if successor is not None:
             drained = self._then_warm(successor, drained)
         pool = self._pools.pop(version.revision, None)
+        command = self._spare_commands.pop(version.revision, None)
+        if command is not None:
+            self._spares.unuse(command)
         if pool is not None:
             pool.retire(drained)
         elif drained is not None:
@@ -128,6 +137,7 @@ class Runtime:
         self._closed = True
         for task in self._warming:
             task.cancel()
+        self._spares.close()
         pools, self._pools = self._pools, {}
         for pool in pools.values():
             pool.close()
@@ -139,17 +149,29 @@ class Runtime:
         if pool is None:
             debug = self._debugger.wants(version)
             spec = launch_spec(self._debugger.source(version) if debug else version, self._config)
-            launch = functools.partial(self._launch, spec, version if debug else None)
+            command = tuple(spec.argv) if spec.spare and not debug else None
+            launch = functools.partial(self._launch, spec, command, version if debug else None)
             pool = WorkerPool(launch, cap=1 if debug else self._config.max_workers_per_function,
                               idle_seconds=self._config.idle_worker_seconds, max_queue=self._config.max_queue,
                               label=spec.label)
             self._pools[version.revision] = pool
+            if command is not None:
+                self._spares.use(command)
+                self._spare_commands[version.revision] = command
         return pool
+
+    def _refill_after(self, command: Command) -> None:
+        """The next spare starts once this worker start has served its caller (a deploy, a call):
+        the start runs as a task its caller awaits, and a task's done-callbacks run in the order
+        they were added, so this one runs after the caller's step (a deploy's swap and answer)."""
+        task = asyncio.current_task()
+        assert task is not None
+        task.add_done_callback(lambda _: self._spares.refill(command))
 
     async def _check_loads(self, version: FunctionVersion) -> None:
         """A debugged function's new version: a plain worker checks its code loads and stops; its
         debug worker starts once the previous one has gone, to listen on the port that one frees."""
-        worker = await self._launch(launch_spec(self._debugger.source(version), self._config), None)
+        worker = await self._launch(launch_spec(self._debugger.source(version), self._config), None, None)
         worker.kill()
 
     def _then_warm(self, version: FunctionVersion, drained: Callable[[], None] | None) -> Callable[[], None]:
@@ -169,12 +191,21 @@ class Runtime:
         except LoadError:
             pass  # its code loaded moments ago; a call that cannot start it reports why
 
-    async def _launch(self, spec: LaunchSpec, debugged: FunctionVersion | None) -> Worker:
-        """A worker for the version; `debugged`: the version, when it runs under a debugger."""
-        argv, env, debug = spec.argv, spec.env, None
+    async def _launch(self, spec: LaunchSpec, command: Command | None, debugged: FunctionVersion | None) -> Worker:
+        """A worker for the version: from the spare of `command` if there is one (then the next
+        spare starts), else spawned; `debugged`: the version, when it runs under a debugger."""
+        debug = None
         if debugged is not None:
             await self._debugger.port_freed(debugged)  # a replaced debug worker may not be reaped yet
             argv, env, debug = self._debugger.start(debugged, spec)
-        return await Worker.spawn(argv, env, spec.cwd, label=spec.label,
-                                  console_cap=self._config.console_cap_bytes, memory_mb=spec.memory_mb,
-                                  now=self._clock.now, load_timeout=spec.load_timeout, debug=debug)
+            child = Process.spawn(argv, env, spec.cwd)
+        else:
+            spare = self._spares.take(command) if command is not None else None
+            child = spare or Process.spawn(spec.argv, spec.env, spec.cwd)
+        try:
+            return await Worker.start(child, {**spec.load, "env": spec.env, "cwd": spec.cwd}, label=spec.label,
+                                      console_cap=self._config.console_cap_bytes, memory_mb=spec.memory_mb,
+                                      now=self._clock.now, load_timeout=spec.load_timeout, debug=debug)
+        finally:
+            if command is not None:
+                self._refill_after(command)

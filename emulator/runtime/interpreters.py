@@ -1,14 +1,16 @@
 """How each language's bootstrap process is started: interpreter, flags, dying with the emulator.
 
 A style picks one of these (or a process of its own) in its `launch`; the language alone does not
-decide what runs.
+decide what runs. The command names no function (the load frame does, protocol.py), so a process
+started with it ahead of need (a spare) can serve any function that starts alike.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import DeployError
@@ -16,7 +18,7 @@ from ..errors import DeployError
 if TYPE_CHECKING:
     from ..registry.registry import FunctionVersion
 
-__all__ = ["BOOTSTRAP", "node_command", "node_heap_flags", "node_worker", "python_worker"]
+__all__ = ["BOOTSTRAP", "node_command", "node_heap_flags", "node_worker", "python_worker", "read_at_start"]
 
 BOOTSTRAP = Path(__file__).parent / "bootstrap"
 
@@ -25,17 +27,35 @@ _SETPRIV = shutil.which("setpriv")
 it before exec, so a busy Node worker dies with the emulator even when that is SIGKILLed."""
 
 
-def python_worker(version: FunctionVersion, config: Config, handlers: str) -> list[str]:
-    """python_worker.py on the configured interpreter; `handlers`: the names it looks for, in order."""
-    return [config.python, str(BOOTSTRAP / "python_worker.py"), version.spec.runtime, str(version.entry),
-            handlers]
+_C_PREFIXES = ("LC_", "LD_", "MALLOC_")
+_C_NAMES = frozenset({"LANG", "LANGUAGE", "TZ", "GLIBC_TUNABLES"})
+_READ_AT_START = {
+    "python": (("PYTHON", *_C_PREFIXES), _C_NAMES | {"HOME"}),
+    "node": (("NODE_", "UV_", "OPENSSL_", "SSL_CERT_", *_C_PREFIXES), _C_NAMES),
+}
+"""Per language, the prefixes and names of the variables its interpreter (or the C library under
+it) reads once, as it starts: PYTHONPATH, HOME (Python's user site folder), NODE_OPTIONS, the
+locale, the time zone. Set later, by a load frame, they would not act."""
 
 
-def node_worker(version: FunctionVersion, config: Config) -> list[str]:
-    """node_worker.mjs on `node_command`; it gets the envVars' names to hand the web style's `env`
-    only the function's values."""
-    return [*node_command(version, config), str(BOOTSTRAP / "node_worker.mjs"), version.spec.runtime,
-            str(version.entry), ",".join(version.env)]
+def read_at_start(language: str, env: Mapping[str, str]) -> dict[str, str]:
+    """The variables of `env` that `language`'s interpreter reads as it starts."""
+    prefixes, names = _READ_AT_START[language]
+    return {k: v for k, v in env.items() if k in names or k.startswith(prefixes)}
+
+
+def python_worker(version: FunctionVersion, config: Config, handlers: str) -> tuple[list[str], dict[str, Any]]:
+    """python_worker.py on the configured interpreter, and its part of the load frame; `handlers`:
+    the names it looks for, in order."""
+    return ([config.python, str(BOOTSTRAP / "python_worker.py"), version.spec.runtime],
+            {"entry": str(version.entry), "handlers": handlers.split(",")})
+
+
+def node_worker(version: FunctionVersion, config: Config) -> tuple[list[str], dict[str, Any]]:
+    """node_worker.mjs on `node_command`, and its part of the load frame: the envVars' names, to hand
+    the web style's `env` only the function's values."""
+    return ([*node_command(version, config), str(BOOTSTRAP / "node_worker.mjs"), version.spec.runtime],
+            {"entry": str(version.entry), "env_names": list(version.env)})
 
 
 def node_command(version: FunctionVersion, config: Config) -> list[str]:

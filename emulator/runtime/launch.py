@@ -6,12 +6,14 @@ choice (`STYLES`), not its language's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import DeployError
-from .platform_env import Platform, platform_env
+from .interpreters import read_at_start
+from .platform_env import Platform, blank_env, platform_env
 from .styles import STYLES
 
 if TYPE_CHECKING:
@@ -24,12 +26,18 @@ _LOAD_TIMEOUT_FLOOR = 10.0
 
 @dataclass(frozen=True, slots=True)
 class LaunchSpec:
+    """`load`: the function's own part of the load frame (protocol.py). `spare`: a spare started
+    with `argv` can serve it: the command names no function, and every variable the interpreter
+    reads as it starts has the value a spare started with."""
+
     argv: list[str]
     env: dict[str, str]
     cwd: str
     label: str
     load_timeout: float
     memory_mb: int
+    load: Mapping[str, Any]
+    spare: bool
 
 
 def launch_spec(version: FunctionVersion, config: Config) -> LaunchSpec:
@@ -47,4 +55,5 @@ def launch_spec(version: FunctionVersion, config: Config) -> LaunchSpec:
     env = platform_env(platform, region=config.region, s3_endpoint=config.s3_endpoint_url,
                        user_env=version.env)
     load_timeout = max(spec.timeout_ms / 1000, _LOAD_TIMEOUT_FLOOR)
-    return LaunchSpec(launch.argv, env, code_dir, version.label, load_timeout, spec.memory_mb)
+    spare = launch.blank and read_at_start(spec.language, env) == read_at_start(spec.language, blank_env())
+    return LaunchSpec(launch.argv, env, code_dir, version.label, load_timeout, spec.memory_mb, launch.load, spare)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import __version__
 from ..config import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
 
-__all__ = ["Platform", "azure_vars", "cgi_vars", "gcf_vars", "lambda_vars", "platform_env"]
+__all__ = ["Platform", "azure_vars", "blank_env", "cgi_vars", "gcf_vars", "lambda_vars", "platform_env"]
 
 _BASE = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -102,6 +102,12 @@ def _aws_sdk(s3_endpoint: str, region: str) -> dict[str, str]:
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
     }
+
+
+def blank_env() -> dict[str, str]:
+    """What a spare worker starts with, before it is told its function: the base every worker has,
+    nothing of any platform or function."""
+    return dict(_BASE)
 
 
 def platform_env(platform: Mapping[str, str], *, region: str, s3_endpoint: str,

@@ -8,11 +8,12 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from ..errors import LoadError
 from .protocol import ENV_FDS
 
-__all__ = ["READ_SIZE", "Process"]
+__all__ = ["READ_SIZE", "Child", "Process"]
 
 READ_SIZE = 65536
 """Bytes per read from a worker's pipes."""
@@ -21,6 +22,21 @@ OutputSink = Callable[[str, bytes], None]
 """Gets raw output as it comes: ("stdout" | "stderr", bytes); b"" when that stream ends."""
 ExitSink = Callable[[str], None]
 """Gets, once, how the child ended ("exited with code 1"), after it is reaped."""
+
+
+class Child(NamedTuple):
+    """A started child and the parent's ends of its frame pipes."""
+
+    process: Process
+    read_fd: int
+    write_fd: int
+
+    def discard(self) -> None:
+        """Kill it and close everything (a child no worker was made of)."""
+        self.process.kill()
+        self.process.close()
+        os.close(self.read_fd)
+        os.close(self.write_fd)
 
 
 class Process:
@@ -42,7 +58,7 @@ class Process:
         self._killed = False
 
     @classmethod
-    def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str) -> tuple[Process, int, int]:
+    def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str) -> Child:
         """Start the child with two frame pipes (their numbers in its environment); returns it
         with the parent's ends (read, write). LoadError if it cannot start."""
         child_read, parent_write = os.pipe()
@@ -62,12 +78,16 @@ class Process:
         finally:
             os.close(child_read)
             os.close(child_write)
-        return cls(popen), parent_read, parent_write
+        return Child(cls(popen), parent_read, parent_write)
 
     def watch(self, on_output: OutputSink, on_exit: ExitSink) -> None:
-        """Start reading the output pipes and watching for the exit."""
+        """Read the output pipes and watch for the exit, telling these sinks from now on (a spare's
+        are replaced when it is taken)."""
+        watching = self._on_exit is not None
         self._on_output = on_output
         self._on_exit = on_exit
+        if watching:
+            return
         for fd in self._streams:
             os.set_blocking(fd, False)
             self._loop.add_reader(fd, self._on_stream, fd)

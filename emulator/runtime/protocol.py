@@ -1,13 +1,20 @@
 """The wire between the emulator and a worker process.
 
 Two dedicated pipes per worker (never the child's stdout, which user code writes to); their fd
-numbers reach the child in the environment variable `FNEMU_WORKER_FDS` as "READ,WRITE". Two more
-variables carry the worker's limits: `FNEMU_CONSOLE_CAP` (console bytes per invocation) and
-`FNEMU_MEMORY_MB` (the function's memoryLimitMb). The bootstrap removes all three before user code
-runs. Each message is one frame: a 4-byte big-endian length, then that many bytes of JSON (an
-object with an `op`).
+numbers reach the child in the environment variable `FNEMU_WORKER_FDS` as "READ,WRITE", which the
+bootstrap removes at once. Each message is one frame: a 4-byte big-endian length, then that many
+bytes of JSON (an object with an `op`).
+
+A worker's command line names no function, only its bootstrap and style (a spare, started ahead of
+need, is such a process waiting for its first frame): the first frame tells it which function it
+serves, and nothing of the function runs before it.
 
 Parent → child
+    {"op": "load", "env": {...}, "cwd": str, "console_cap": int, "memory_mb": int,
+     "entry": str, "handlers": [str] (Python), "env_names": [str] (Node)}
+                                                      first, once: `env` becomes the process's
+                                                      whole environment, `cwd` its directory;
+                                                      console bytes per invocation, memoryLimitMb
     {"op": "invoke", "id": N, "event": ..., "context": {...}, "deadline_ms": epoch ms}
 Child → parent
     {"op": "ready", "rss_limit_kb": int | null}      code loaded, handler found; with a limit
@@ -34,11 +41,9 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ENV_CONSOLE_CAP", "ENV_FDS", "ENV_MEMORY_MB", "FrameReader", "encode"]
+__all__ = ["ENV_FDS", "FrameReader", "encode"]
 
 ENV_FDS = "FNEMU_WORKER_FDS"
-ENV_CONSOLE_CAP = "FNEMU_CONSOLE_CAP"
-ENV_MEMORY_MB = "FNEMU_MEMORY_MB"
 _HEADER = struct.Struct(">I")
 _OPTS = orjson.OPT_NON_STR_KEYS
 

@@ -13,8 +13,7 @@ from .channel import Channel
 from .console import Console
 from .debugger import HOLD_RECHECK, DebugSession
 from .memory import WATCH_INTERVAL, MemoryWatch
-from .process import Process
-from .protocol import ENV_CONSOLE_CAP, ENV_MEMORY_MB
+from .process import Child, Process
 
 __all__ = ["Worker", "WorkerResult"]
 
@@ -55,19 +54,26 @@ class Worker:
         process.watch(self._on_output, self._on_exit)
 
     @classmethod
-    async def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str, *,
+    async def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str, *, load: Mapping[str, Any],
                     label: str, console_cap: int, memory_mb: int, now: Callable[[], float],
-                    load_timeout: float, debug: DebugSession | None = None) -> Worker:
-        """Start a child and wait until its code is loaded; LoadError if it does not load."""
-        child_env = dict(env)
-        child_env[ENV_CONSOLE_CAP] = str(console_cap)
-        child_env[ENV_MEMORY_MB] = str(memory_mb)
-        process, read_fd, write_fd = Process.spawn(argv, child_env, cwd)
-        worker = cls(process, read_fd, write_fd, label=label, console_cap=console_cap,
+                    load_timeout: float) -> Worker:
+        """Start a child with `env` in `cwd` and load its function (`start`)."""
+        return await cls.start(Process.spawn(argv, env, cwd), {**load, "env": dict(env), "cwd": cwd}, label=label,
+                               console_cap=console_cap, memory_mb=memory_mb, now=now, load_timeout=load_timeout)
+
+    @classmethod
+    async def start(cls, child: Child, load: Mapping[str, Any], *, label: str, console_cap: int, memory_mb: int,
+                    now: Callable[[], float], load_timeout: float, debug: DebugSession | None = None) -> Worker:
+        """Tell `child` (just spawned, or a spare started ahead of need) its function: the load
+        frame (`load`: the function's part, its `env` and `cwd`; the limits are added here); then
+        wait until its code is loaded. LoadError if it does not load."""
+        worker = cls(child.process, child.read_fd, child.write_fd, label=label, console_cap=console_cap,
                      memory_mb=memory_mb, now=now)
         worker.debug = debug
+        worker._channel.send({"op": "load", **load, "console_cap": console_cap, "memory_mb": memory_mb})
         try:
-            rss_limit_kb = await asyncio.wait_for(asyncio.shield(worker._channel.ready), load_timeout)
+            async with asyncio.timeout(load_timeout):
+                rss_limit_kb = await worker._channel.ready
         except TimeoutError:
             worker.kill()
             raise LoadError(f"timed out after {load_timeout * 1000:.0f} ms while loading the code") from None

@@ -1,7 +1,10 @@
 """`make bench`, folder rows (issue 5): save → first response showing the new code, and start-up.
 
   reload    20 saves of one function file, each followed by requests until the response shows the
-            saved code: p50 and max of save → first new response, for Python and for Node
+            saved code: p50 and max of save → first new response, for Python and for Node; the
+            saves SAVE_PAUSE apart (as a person saves: the spare the last save's worker took has
+            been replaced; the target's row), then back to back (each save waits for the spare
+            the last one's replacement is still starting)
   start-up  process start → the ready line, with 0, 10 and 200 functions in the folder
 
 Every process is started here, on 127.0.0.1, and stopped by its pid.
@@ -23,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "fnemu-dev-token"
 SAVES = 20
 DEADLINE = 10.0
-TARGETS = {"python": 60.0, "node": 150.0}
+TARGETS = {"python": 50.0, "node": 100.0}
+SAVE_PAUSE = 0.5
+"""Seconds between a save's first new response and the next save, in the target's row."""
 START_TARGETS = {10: 500.0, 200: 2000.0}
 
 CODE = {
@@ -64,7 +69,7 @@ def body(conn: http.client.HTTPConnection) -> str:
     return response.read().decode()
 
 
-def reload_times(language: str) -> list[float]:
+def reload_times(language: str, pause: float) -> list[float]:
     filename, template = CODE[language]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -87,6 +92,7 @@ def reload_times(language: str) -> list[float]:
                     if time.monotonic() > deadline:
                         raise SystemExit(f"save {i} never served")
                 times.append((time.perf_counter() - saved) * 1000)
+                time.sleep(pause)
         finally:
             conn.close()
             stop(proc)
@@ -111,11 +117,13 @@ def main() -> None:
     print(f"\nfolder (machine: {os.cpu_count()} cores)")
     print(f"{'reload: save → new response':<34} {'p50 ms':>8} {'max ms':>8}   target")
     for language in ("python", "node"):
-        times = reload_times(language)
+        times = reload_times(language, SAVE_PAUSE)
         p50 = statistics.median(times)
         passed = p50 <= TARGETS[language]
-        print(f"  {language:<32} {p50:8.1f} {max(times):8.1f}   p50 <= {TARGETS[language]:.0f} ms "
-              f"{'ok' if passed else 'FAIL'}")
+        print(f"  {f'{language}, saves {SAVE_PAUSE} s apart':<32} {p50:8.1f} {max(times):8.1f}   "
+              f"p50 <= {TARGETS[language]:.0f} ms {'ok' if passed else 'FAIL'}")
+        times = reload_times(language, 0)
+        print(f"  {f'{language}, back to back':<32} {statistics.median(times):8.1f} {max(times):8.1f}")
     print(f"{'start-up: process → ready line':<34} {'best ms':>8}")
     for count in (0, 10, 200):
         ms = start_up_ms(count)

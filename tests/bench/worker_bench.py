@@ -66,6 +66,11 @@ def _read_frame(fd: int) -> dict[str, object]:
     return json.loads(_read_exactly(fd, size))  # type: ignore[no-any-return]
 
 
+def _write_frame(fd: int, message: dict[str, object]) -> None:
+    body = json.dumps(message).encode()
+    os.write(fd, _HEADER.pack(len(body)) + body)
+
+
 def _cpu(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -79,9 +84,11 @@ def run(kind: str, calls: int, profile: Path | None) -> None:
     node = bootstrap.endswith(".mjs")
     if node:
         interp = ["node", *node_heap_flags(MEMORY_MB), *(["--cpu-prof", f"--cpu-prof-dir={profile}"] if profile else [])]
-        argv = [*interp, str(BOOTSTRAP / bootstrap), *args, str(work / file_name), ""]
+        argv = [*interp, str(BOOTSTRAP / bootstrap), *args]
+        load: dict[str, object] = {"entry": str(work / file_name), "env_names": []}
     else:
-        argv = [sys.executable, str(BOOTSTRAP / bootstrap), *args, str(work / file_name), names]
+        argv = [sys.executable, str(BOOTSTRAP / bootstrap), *args]
+        load = {"entry": str(work / file_name), "handlers": names.split(",") if names else ["handler"]}
     event: dict[str, object]
     if shape == "web":
         event = request_event(REQUEST)
@@ -91,12 +98,14 @@ def run(kind: str, calls: int, profile: Path | None) -> None:
         event = event_v1(REQUEST, request_id="bench", app_id="local", now=time.time())
     child_read, parent_write = os.pipe()
     parent_read, child_write = os.pipe()
-    env = dict(os.environ, FNEMU_WORKER_FDS=f"{child_read},{child_write}", FNEMU_MEMORY_MB=str(MEMORY_MB))
+    env = dict(os.environ, FNEMU_WORKER_FDS=f"{child_read},{child_write}")
     proc = subprocess.Popen(argv, env=env, cwd=work, pass_fds=(child_read, child_write), stdin=subprocess.DEVNULL)
     os.close(child_read)
     os.close(child_write)
     spy = None
     try:
+        _write_frame(parent_write, {"op": "load", **load, "env": dict(os.environ), "cwd": str(work),
+                                    "console_cap": 1 << 20, "memory_mb": MEMORY_MB})
         ready = _read_frame(parent_read)
         assert ready["op"] == "ready", ready
         if profile and not node:

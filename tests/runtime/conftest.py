@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,17 +29,19 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
 
     async def start(code: str, language: str = "python", memory_mb: int = 128,
                     node_flags: Sequence[str] = (), style: str = "lambda") -> Worker:
+        load: dict[str, Any]
         if language == "python":
             entry = tmp_path / f"fn{len(workers)}.py"
-            handler = "handler" if style == "lambda" else "main"
-            argv = [sys.executable, str(BOOTSTRAP / "python_worker.py"), style, str(entry), handler]
+            argv = [sys.executable, str(BOOTSTRAP / "python_worker.py"), style]
+            load = {"entry": str(entry), "handlers": ["handler" if style == "lambda" else "main"]}
         else:
             entry = tmp_path / f"fn{len(workers)}.mjs"
             node = shutil.which("node")
             assert node is not None
-            argv = [node, *node_flags, str(BOOTSTRAP / "node_worker.mjs"), style, str(entry), ""]
+            argv = [node, *node_flags, str(BOOTSTRAP / "node_worker.mjs"), style]
+            load = {"entry": str(entry), "env_names": []}
         entry.write_text(code)
-        worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), label="test",
+        worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), load=load, label="test",
                                     console_cap=1 << 20, memory_mb=memory_mb, now=time.time,
                                     load_timeout=10)
         workers.append(worker)

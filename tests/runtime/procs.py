@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
+
+from emulator.runtime.interpreters import BOOTSTRAP
+
+_BOOTSTRAP = os.fsencode(BOOTSTRAP)
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -35,6 +40,37 @@ def descendants(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+def folder(pid: int) -> Path | None:
+    """The process's working directory: a worker's is its function version's code folder (a spare's
+    is `/` until it is given a function); None if it is gone."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
+
+
+def spares(pids: set[int]) -> set[int]:
+    """Those of `pids` that are spares: a bootstrap started ahead of need, not yet given a function
+    (its folder is `/`; a child not yet past its exec is not counted)."""
+    return {pid for pid in pids if folder(pid) == Path("/") and _BOOTSTRAP in cmdline(pid)}
+
+
+def cmdline(pid: int) -> bytes:
+    """The process's command line, NUL-separated."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def environ(pid: int) -> dict[str, str]:
+    """The environment the process was started with."""
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        entries = f.read().split(b"\0")
+    return dict(os.fsdecode(e).partition("=")[::2] for e in entries if e)
 
 
 async def until_gone(pid: int, timeout: float = 10.0) -> None:

@@ -27,7 +27,7 @@ async def runner(tmp_path: Path) -> AsyncIterator[Runner]:
         script = tmp_path / f"script{len(workers)}.py"
         script.write_text(code)
         argv = [sys.executable, str(BOOTSTRAP / "cgi_worker.py"), "python", sys.executable, str(script)]
-        worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), label="test",
+        worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), load={}, label="test",
                                     console_cap=1 << 20, memory_mb=128, now=time.time, load_timeout=10)
         workers.append(worker)
         return worker

@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +13,7 @@ from emulator.client import ClientError
 from emulator.keys import REGISTRY, RUNTIME
 from tests.helpers import fixture_code, wait_until
 
-from .procs import descendants, gone
+from .procs import descendants, folder, gone
 
 FAULTS = fixture_code("node/faults.mjs")
 OK = "export const handler = async () => ({ statusCode: 200, body: 'ok' });\n"
@@ -25,14 +24,6 @@ def deploy_error(fnemu, name: str, code: str, **fields) -> dict:
         fnemu.deploy(name, code, **fields)
     assert caught.value.status == 400, caught.value.body
     return caught.value.body["error"]
-
-
-def cmdline(pid: int) -> bytes:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
 
 
 @pytest.mark.parametrize(("code", "line"), [
@@ -228,8 +219,7 @@ def test_64_concurrent_requests_are_answered_by_at_most_the_cap_of_workers(make_
         answers = list(pool.map(call, range(64)))
     assert answers == [str(n) for n in range(64)]
     assert 1 <= peak <= 4
-    entry = str(fn.current.entry).encode()
-    alive = [pid for pid in descendants(os.getpid()) if entry in cmdline(pid)]
+    alive = [pid for pid in descendants(os.getpid()) if folder(pid) == fn.current.entry.parent]
     assert 1 <= len(alive) <= 4
 
 
@@ -250,8 +240,7 @@ def test_a_busy_worker_dies_with_a_killed_emulator(fnemu_process):
         client.get("/v1/local/fn/node-spinner", timeout=0.5)
     workers = descendants(proc.pid)
     assert workers
-    entry = next(Path(os.fsdecode(arg)) for pid in workers for arg in cmdline(pid).split(b"\0")
-                 if arg.endswith(b"/index.mjs"))
+    code = next(path for pid in workers if (path := folder(pid)) and (path / "index.mjs").is_file())
     proc.kill()
     wait_until(lambda: all(gone(pid) for pid in workers), message="the spinning worker to die")
-    shutil.rmtree(entry.parents[1])  # the killed emulator cannot remove its code folder itself
+    shutil.rmtree(code.parent)  # the killed emulator cannot remove its code folder itself

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.helpers import wait_until
+
+from .procs import descendants, environ, folder, spares
 
 FOREIGN = {
     "GATEWAY_INTERFACE": "CGI/1.1",
@@ -46,18 +51,38 @@ OWN = {  # what each platform sets itself, in place of the shell's value
 }
 
 
+def _environment(client: httpx.Client, name: str, style: str) -> dict[str, str]:
+    """Deploy `style`'s environment dump as `name` and call it: the environment it sees."""
+    created = client.post("/v1/local/functions", json={"name": name, "envVars": {"MINE": "yes"}, **STYLES[style]})
+    assert created.status_code == 201, created.text
+    response = client.get(f"/v1/local/fn/{name}")
+    assert response.status_code == 200, (style, response.text)
+    env: dict[str, str] = json.loads(response.text)
+    assert env["MINE"] == "yes", style
+    leaked = {k for k, v in env.items() if k in FOREIGN and v == FOREIGN[k]}
+    assert not leaked, (style, leaked)
+    assert set(FOREIGN) & set(env) <= OWN[style], (style, set(FOREIGN) & set(env) - OWN[style])
+    return env
+
+
 @pytest.mark.parametrize("fnemu_process", [FOREIGN], indirect=True)
 def test_no_variable_of_the_shell_that_started_fnemu_reaches_any_style(
         fnemu_process: tuple[subprocess.Popen[str], httpx.Client]) -> None:
     _, client = fnemu_process
-    for style, body in STYLES.items():
-        name = f"env-{style}"
-        created = client.post("/v1/local/functions", json={"name": name, "envVars": {"MINE": "yes"}, **body})
-        assert created.status_code == 201, created.text
-        response = client.get(f"/v1/local/fn/{name}")
-        assert response.status_code == 200, (style, response.text)
-        env = json.loads(response.text)
-        assert env["MINE"] == "yes", style
-        leaked = {k for k, v in env.items() if k in FOREIGN and v == FOREIGN[k]}
-        assert not leaked, (style, leaked)
-        assert set(FOREIGN) & set(env) <= OWN[style], (style, set(FOREIGN) & set(env) - OWN[style])
+    for style in STYLES:
+        _environment(client, f"env-{style}", style)
+
+
+@pytest.mark.parametrize("fnemu_process", [FOREIGN], indirect=True)
+def test_a_worker_started_from_a_spare_sees_the_same_environment(
+        fnemu_process: tuple[subprocess.Popen[str], httpx.Client]) -> None:
+    """The second function of a style starts from the spare its first left behind."""
+    proc, client = fnemu_process
+    for style in STYLES:
+        before = spares(descendants(proc.pid))
+        spawned = _environment(client, f"env-{style}", style)
+        (spare,) = wait_until(lambda: spares(descendants(proc.pid)) - before, message=f"the spare of {style}")
+        assert not set(environ(spare)) & set(FOREIGN), style
+        from_spare = _environment(client, f"env-{style}-2", style)
+        assert folder(spare) not in (None, Path("/")), f"{style}: the spare was not used"
+        assert set(from_spare) == set(spawned), style

@@ -3,7 +3,8 @@
 Runs in the child process and imports nothing from the emulator; it speaks python_worker.py's frame
 protocol with python_worker.py's own functions (emulator/runtime/protocol.py is the spec).
 argv: how the script runs (`python`, `node`, `exec`), then the script's command line, the script
-last. The invocation's event is `{env, body}`: the request's meta-variables and its body (base64).
+last; the load frame brings the environment, folder and limits. The invocation's event is
+`{env, body}`: the request's meta-variables and its body (base64).
 
 Per request the script gets this worker's environment (the platform's variables and the
 function's envVars) plus the meta-variables, the body on stdin; its stdout is the CGI response
@@ -420,6 +421,7 @@ def main():
     libc = ctypes.CDLL(None)
     pw._die_with_parent(libc)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    pw._receive_load()
     script = Script(sys.argv[1], sys.argv[2:], pw._MEMORY_MB)
     problem = script.check()
     if problem is not None:

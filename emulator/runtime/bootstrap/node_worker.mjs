@@ -2,8 +2,9 @@
 //
 // Runs in the child process and imports nothing from the emulator, so user code never sees it.
 // Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on the fds named
-// in FNEMU_WORKER_FDS ("READ,WRITE"), the same messages as python_worker.py; FNEMU_CONSOLE_CAP and
-// FNEMU_MEMORY_MB carry the limits. argv: style (web | lambda), entry file, envVars names (a,b,c).
+// in FNEMU_WORKER_FDS ("READ,WRITE"), the same messages as python_worker.py. argv: the style (web |
+// lambda). The first frame (`load`) names the function, its environment, folder and limits: until
+// it comes the process is a blank spare of its style, with what every call of the style needs warm.
 // Each handler style is one entry in STYLES (below): how its handler is found in the module, how it
 // is called with an invocation's event and what of its return value becomes the reply (the
 // emulator's side is emulator/runtime/styles/).
@@ -14,17 +15,22 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
-const [styleName, entry, envNames] = process.argv.slice(2);
+const styleName = process.argv[2];
 const [READ_FD, WRITE_FD] = process.env.FNEMU_WORKER_FDS.split(',').map(Number);
-const CONSOLE_CAP = Number(process.env.FNEMU_CONSOLE_CAP ?? 1048576);
-const MEMORY_MB = Number(process.env.FNEMU_MEMORY_MB ?? Infinity);
-const FILE_NAME = path.basename(entry);
-const FILE_URL = pathToFileURL(entry).href;
 const THIS_FILE = import.meta.url;
 // Under `node --inspect` (a function being debugged): its first invocation waits for the debugger.
 const DEBUG_WAIT = process.env.FNEMU_DEBUG_WAIT === '1';
-for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_CONSOLE_CAP', 'FNEMU_MEMORY_MB', 'FNEMU_DEBUG_WAIT']) delete process.env[name];
-process.argv.splice(1, Infinity, entry); // user code sees itself as the script, as under `node FILE`
+for (const name of ['FNEMU_WORKER_FDS', 'FNEMU_DEBUG_WAIT']) delete process.env[name];
+
+// The function, from its load frame (`configure`).
+let entry;
+let FILE_NAME;
+let FILE_URL;
+let CONSOLE_CAP;
+let BASE_KB;
+let LIMIT_KB;
+let userEnv;
+let lambdaFields;
 
 // style: { warm (optional, before `ready`), find(module exports) -> handler,
 //          call(handler, message) -> the reply }
@@ -180,11 +186,10 @@ async function rawOutputFlushed() {
 
 // ---- memory: peak RSS per invocation, and the function's limit ---------------------------
 
-// As in python_worker.py the limit starts from what the runtime itself uses (node, this file,
-// and for the web style undici): the user's imports and every invocation count against it.
+// What every call of the style needs is warmed before the function is known (a spare does it
+// ahead of need); as in python_worker.py the memory limit starts from what the runtime itself uses
+// (node, this file, and for the web style undici): the user's imports and every invocation count.
 await STYLE.warm?.();
-const BASE_KB = Math.round(process.memoryUsage.rss() / 1024);
-const LIMIT_KB = BASE_KB + MEMORY_MB * 1024;
 
 function openOrNull(file, flags) {
   try {
@@ -287,17 +292,32 @@ function lambdaHandler(exports) {
 
 // ---- invocations -------------------------------------------------------------------------
 
-const userEnv = Object.fromEntries((envNames ? envNames.split(',') : []).map((k) => [k, process.env[k]]));
-const region = process.env.AWS_REGION ?? 'us-east-1';
-const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
-const lambdaFields = {
-  functionName,
-  functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
-  invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
-  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-  logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-  logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-};
+// Become the function's process: its environment replaces this one's whole environment (a spare's
+// held nothing of any function), its folder is the working directory, its limits hold.
+function configure(load) {
+  const { env } = load;
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, env);
+  process.chdir(load.cwd);
+  entry = load.entry;
+  FILE_NAME = path.basename(entry);
+  FILE_URL = pathToFileURL(entry).href;
+  process.argv.splice(1, Infinity, entry); // user code sees itself as the script, as under `node FILE`
+  CONSOLE_CAP = load.console_cap;
+  BASE_KB = Math.round(process.memoryUsage.rss() / 1024);
+  LIMIT_KB = load.memory_mb ? BASE_KB + load.memory_mb * 1024 : Infinity;
+  userEnv = Object.fromEntries(load.env_names.map((k) => [k, env[k]]));
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
+  lambdaFields = {
+    functionName,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+  };
+}
 
 async function callWeb(handler, event) {
   const init = { method: event.method, headers: event.headers };
@@ -436,6 +456,10 @@ async function settle(requestId, timersBefore) {
 }
 
 async function main() {
+  if (INSPECTED) await awaitData();
+  const frame = nextMessage();
+  if (frame === null) process.exit(0); // a spare the emulator never used
+  configure(frame);
   let handler;
   try {
     handler = await load();

@@ -1,7 +1,7 @@
 """fnemu's Python worker under debugpy: python_worker.py, with a debugger listening on loopback.
 
-Started instead of python_worker.py, with the same argv, for a function being debugged (the
-emulator's side is emulator/runtime/debugger.py). FNEMU_DEBUG_PORT names the port on 127.0.0.1;
+Started instead of python_worker.py, with the same argv and frames, for a function being debugged
+(the emulator's side is emulator/runtime/debugger.py). FNEMU_DEBUG_PORT names the port on 127.0.0.1;
 with FNEMU_DEBUG_WAIT=1 the first invocation waits until a debugger has attached and configured
 its breakpoints. The debug adapter runs inside the worker (no process of its own that could
 outlive it), and starts before the worker limits its memory. Imports nothing from the emulator.
@@ -46,8 +46,8 @@ def main():
         return
     if wait:
         style = sys.argv[1]
-        signature, setup = worker.STYLES[style]
-        worker.STYLES[style] = (signature, lambda: _first_call_waits(setup(), debugpy.wait_for_client))
+        signature, setup, imports = worker.STYLES[style]
+        worker.STYLES[style] = (signature, lambda: _first_call_waits(setup(), debugpy.wait_for_client), imports)
     worker.main()
 
 

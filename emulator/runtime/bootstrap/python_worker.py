@@ -2,7 +2,8 @@
 
 Runs in the child process and imports nothing from the emulator, so user code never sees it.
 Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on the fds named
-in FNEMU_WORKER_FDS. argv: style, entry file, handler names (comma-separated).
+in FNEMU_WORKER_FDS. argv: the handler style. The first frame (`load`) names the function, its
+environment, folder and limits: until it comes the process is a blank spare of its style.
 
 Each handler style is one entry in STYLES: how its handler is called with an invocation's event and
 what of its return value becomes the reply (the emulator's side is emulator/runtime/styles/).
@@ -10,6 +11,7 @@ what of its return value becomes the reply (the emulator's side is emulator/runt
 
 import base64
 import ctypes
+import importlib
 import importlib.machinery
 import importlib.util
 import io
@@ -39,8 +41,9 @@ except ImportError:  # pragma: no cover - exercised only with a foreign --python
 
 _HEADER = struct.Struct(">I")
 _READ_FD, _WRITE_FD = (int(x) for x in os.environ.pop("FNEMU_WORKER_FDS").split(","))
-_CONSOLE_CAP = int(os.environ.pop("FNEMU_CONSOLE_CAP", "1048576"))
-_MEMORY_MB = int(os.environ.pop("FNEMU_MEMORY_MB", "0"))
+_CONSOLE_CAP = 0
+_MEMORY_MB = 0
+"""The function's limits, from its load frame."""
 
 
 def _fallback(obj):
@@ -114,6 +117,21 @@ def _next_message():
         if not chunk:
             os._exit(0)  # the emulator is gone
         _inbox.extend(chunk)
+
+
+def _receive_load():
+    """Wait for the load frame (a spare waits here, blank, until it is given a function), then
+    become that function's process: its environment replaces this one's whole environment (a
+    spare's held nothing of any function), its folder is the working directory, its limits hold.
+    Returns the frame."""
+    global _CONSOLE_CAP, _MEMORY_MB
+    load = _next_message()
+    os.environ.clear()
+    os.environ.update(load["env"])
+    os.chdir(load["cwd"])
+    _CONSOLE_CAP = load["console_cap"]
+    _MEMORY_MB = load["memory_mb"]
+    return load
 
 
 class _Invocation:
@@ -492,11 +510,22 @@ def _azure():
 
 STYLES = {
     # style: (its handler's parameters, for "no handler" messages; set-up run before the memory
-    #         limit and user code, returning call(handler, message) -> the reply)
-    "lambda": ("(event, context)", _lambda),
-    "gcf": ("(request)", _gcf),
-    "azure": ("(req)", _azure),
+    #         limit and user code, returning call(handler, message) -> the reply; the modules that
+    #         set-up imports, imported ahead by a spare)
+    "lambda": ("(event, context)", _lambda, ()),
+    "gcf": ("(request)", _gcf, ("flask", "werkzeug.routing")),
+    "azure": ("(req)", _azure, ("inspect", "azure.functions")),
 }
+
+
+def _preload(modules):
+    """A spare's head start: the style's own imports, before any function is known (the set-up
+    reports one that fails, once it runs)."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return
 
 
 def main():
@@ -504,8 +533,11 @@ def main():
     _die_with_parent(libc)
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]  # user code must not import the worker's own files
-    style, path, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    signature, setup = STYLES[style]
+    style = sys.argv[1]
+    signature, setup, imports = STYLES[style]
+    _preload(imports)
+    load = _receive_load()
+    path, names = load["entry"], load["handlers"]
     try:
         call = setup()  # the platform's own framework, loaded (as the platform loads it) before the limit
     except ImportError as exc:

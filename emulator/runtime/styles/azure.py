@@ -28,7 +28,7 @@ class AzureStyle:
     file_stems: Mapping[str, str] = {"python": "__init__"}
 
     def launch(self, version: FunctionVersion, config: Config) -> Launch:
-        return Launch(python_worker(version, config, "main"), "main")
+        return Launch.bootstrap(python_worker(version, config, "main"), "main")
 
     def platform_vars(self, p: Platform) -> dict[str, str]:
         return azure_vars(p)

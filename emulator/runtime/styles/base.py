@@ -9,7 +9,7 @@ on the other side is in the bootstrap its process runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ...config import Config
@@ -39,10 +39,19 @@ class Call:
 @dataclass(frozen=True, slots=True)
 class Launch:
     """The process that serves a style, and the entry point's name as the platform shows it
-    (Lambda's `_HANDLER`, Google's `FUNCTION_TARGET`)."""
+    (Lambda's `_HANDLER`, Google's `FUNCTION_TARGET`). `load` is the function's own part of the
+    load frame; `blank`: `argv` names no function, so a spare started with it can serve this one."""
 
     argv: list[str]
     handler: str
+    load: Mapping[str, Any] = field(default_factory=dict)
+    blank: bool = False
+
+    @classmethod
+    def bootstrap(cls, command: tuple[list[str], Mapping[str, Any]], handler: str) -> Launch:
+        """A launch of one of the languages' bootstraps (interpreters.py): blank."""
+        argv, load = command
+        return cls(argv, handler, load, blank=True)
 
 
 class Style(Protocol):

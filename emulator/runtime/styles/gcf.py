@@ -46,7 +46,7 @@ class GcfStyle:
         when none is a plain `def`)."""
         names = entry_points(version.name, version.spec.code)
         target = next((n for n in names if _defined(n, version.spec.code)), names[0])
-        return Launch(python_worker(version, config, ",".join(names)), target)
+        return Launch.bootstrap(python_worker(version, config, ",".join(names)), target)
 
     def platform_vars(self, p: Platform) -> dict[str, str]:
         return gcf_vars(p)

@@ -33,9 +33,9 @@ class LambdaStyle:
     def launch(self, version: FunctionVersion, config: Config) -> Launch:
         stem = version.entry.stem
         if version.spec.language == "python":
-            return Launch(python_worker(version, config, _PYTHON_HANDLERS),
-                          f"{stem}.{_PYTHON_HANDLERS.split(',')[0]}")
-        return Launch(node_worker(version, config), f"{stem}.handler")
+            return Launch.bootstrap(python_worker(version, config, _PYTHON_HANDLERS),
+                                    f"{stem}.{_PYTHON_HANDLERS.split(',')[0]}")
+        return Launch.bootstrap(node_worker(version, config), f"{stem}.handler")
 
     def platform_vars(self, p: Platform) -> dict[str, str]:
         return lambda_vars(p)

@@ -26,7 +26,7 @@ class WebStyle:
     file_stems: Mapping[str, str] = {"node": "index"}
 
     def launch(self, version: FunctionVersion, config: Config) -> Launch:
-        return Launch(node_worker(version, config), f"{version.entry.stem}.default")
+        return Launch.bootstrap(node_worker(version, config), f"{version.entry.stem}.default")
 
     def platform_vars(self, p: Platform) -> dict[str, str]:
         return {}
