@@ -50,6 +50,9 @@ class Config:
     """Callers of one function that may wait for a free worker (all `max_workers_per_function`
     busy); past it a caller gets 429 at once rather than piling up."""
     idle_worker_seconds: float = DEFAULT_IDLE_WORKER_SECONDS
+    spares: bool = True
+    """Keep a spare worker process per start command in use (runtime/spares.py): a worker start is
+    then a load, not a spawn, for one idle process per language (10-50 MB each)."""
     python: str = field(default_factory=lambda: sys.executable)
     node: str = "node"
     region: str = DEFAULT_REGION

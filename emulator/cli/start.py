@@ -85,6 +85,8 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
 @click.option("--no-watch", is_flag=True, help="Load the folder once; do not reload on save.")
 @click.option("--follow-symlinks", is_flag=True,
               help="Load functions whose files are symlinks to outside the functions folder (refused by default).")
+@click.option("--no-spares", is_flag=True,
+              help="Keep no spare worker process ahead of need: less memory, slower cold starts and reloads.")
 @click.option("--max-workers-per-function", default=DEFAULT_MAX_WORKERS_PER_FUNCTION, show_default=True,
               type=click.IntRange(1, 64), help="Warm workers per function under concurrent load.")
 @click.option("--max-queue", default=DEFAULT_MAX_QUEUE, show_default=True, type=click.IntRange(0, 1_000_000),
@@ -108,7 +110,7 @@ def _app_id_option(ctx: click.Context, param: click.Parameter, value: str) -> st
 @click.option("--debug-port", default=None, type=click.IntRange(0, 65535),
               help="First port for debugged functions [default: 5678 for Python, 9229 for Node; 0: any free].")
 def start_command(host: str, port: int, token: str | None, jwt_secret: str | None, app_id: str, max_log_entries: int,
-                  max_body_mb: float, functions_dir: Path | None, no_watch: bool, follow_symlinks: bool,
+                  max_body_mb: float, functions_dir: Path | None, no_watch: bool, follow_symlinks: bool, no_spares: bool,
                   max_workers_per_function: int, max_queue: int, python: str | None, node: str | None,
                   log_format: str, quiet: bool, verbose: bool, clock: str, s3_port: int, debug: frozenset[str],
                   debug_wait: bool, debug_port: int | None) -> None:
@@ -127,7 +129,7 @@ def start_command(host: str, port: int, token: str | None, jwt_secret: str | Non
     fields: dict[str, Any] = dict(host=host, port=port, token=token or default_token(), jwt_secret=jwt_secret, app_id=app_id,
                   max_log_entries=max_log_entries, max_body_bytes=int(max_body_mb * 1024 * 1024),
                   functions_dir=functions_dir.resolve() if functions_dir else None, watch=not no_watch,
-                  follow_symlinks=follow_symlinks,
+                  follow_symlinks=follow_symlinks, spares=not no_spares,
                   max_workers_per_function=max_workers_per_function, max_queue=max_queue, clock=clock, s3_port=s3_port,
                   debug=debug, debug_wait=debug_wait, debug_port=debug_port)
     if python:

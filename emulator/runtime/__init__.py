@@ -149,7 +149,7 @@ class Runtime:
         if pool is None:
             debug = self._debugger.wants(version)
             spec = launch_spec(self._debugger.source(version) if debug else version, self._config)
-            command = tuple(spec.argv) if spec.spare and not debug else None
+            command = tuple(spec.argv) if self._config.spares and spec.spare and not debug else None
             launch = functools.partial(self._launch, spec, command, version if debug else None)
             pool = WorkerPool(launch, cap=1 if debug else self._config.max_workers_per_function,
                               idle_seconds=self._config.idle_worker_seconds, max_queue=self._config.max_queue,

@@ -169,3 +169,16 @@ def test_a_spare_stops_after_the_idle_time_once_no_function_uses_it(make_emulato
     emu.client.delete("py")
     wait_until(lambda: gone(spare), message="the spare to stop")
     assert not spares(descendants(os.getpid()) - before)
+
+
+def test_with_spares_off_every_worker_is_spawned_and_nothing_waits_ahead(make_emulator: Any) -> None:
+    """`fnemu start --no-spares`: a spare would be forked as soon as a worker start has served its
+    caller, before the emulator reads its next request; here only the two workers exist."""
+    before = descendants(os.getpid())
+    emu = make_emulator(spares=False)
+    pids = set()
+    for name in ("first", "second"):
+        emu.deploy(name, PID)
+        pids.add(int(emu.call(name).text))
+    assert emu.client.health()["status"] == "ok"
+    assert descendants(os.getpid()) - before == pids
