@@ -226,7 +226,8 @@ def test_refused_calls_and_api_deploys_and_deletes_print_one_line_each(tmp_path)
             assert client.post("/v1/local/functions", json={"name": "made"}).status_code == 400
             assert client.delete("/v1/local/functions/made").status_code == 200
             assert client.post("/_emu/cron/local/tick").status_code == 200
-        started.wait_for("cron ")
+        wait_until(lambda: any(re.search(r"tick\s+cron \d\d:\d\d\s+200 ", line) for line in started.lines),
+                   message="the cron fire's line")  # not the table's "cron (next ...)"
     finally:
         started.stop()
     text = "\n".join(started.lines)
