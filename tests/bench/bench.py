@@ -101,8 +101,6 @@ COLD_STARTS = 10
 """Deploys per handler kind in the cold-start figures (their median is shown)."""
 SPARE_PAUSE = 0.5
 """Seconds between two deploys in the cold-start figures."""
-PYTEST_RUNS = 3
-"""Inner pytest runs per variant in the fixture-overhead figures (the best counts)."""
 
 PEERS = HERE / "peers"
 
@@ -611,38 +609,6 @@ def cold_starts(bench: Bench) -> list[Target]:
     return []
 
 
-def pytest_fixture_overhead(bench: Bench) -> list[Target]:
-    """Notes only: what the `fnemu` fixture adds to a test (its per-test reset) and to a session
-    (starting the emulator on first use), from inner pytest runs of trivial tests."""
-    folder = bench.workdir / "pytest-overhead"
-    folder.mkdir()
-    (folder / "test_plain.py").write_text(
-        "import pytest\n\n\n@pytest.mark.parametrize('n', range(100))\n"
-        "def test_plain(n):\n    assert n >= 0\n")
-    (folder / "test_fixture.py").write_text(
-        "import pytest\n\n\n@pytest.mark.parametrize('n', range(100))\n"
-        "def test_with_fnemu(fnemu, n):\n    assert fnemu.url\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FNEMU_", "PYTEST_"))}
-
-    def run(*selection: str) -> float:
-        best = float("inf")
-        for _ in range(PYTEST_RUNS):
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
-                           cwd=folder, env=env, check=True, capture_output=True, timeout=300)
-            best = min(best, time.perf_counter() - t0)
-        return best * 1000
-
-    plain_1, plain_100 = run("test_plain.py::test_plain[0]"), run("test_plain.py")
-    fixture_1, fixture_100 = run("test_fixture.py::test_with_fnemu[0]"), run("test_fixture.py")
-    per_test = ((fixture_100 - fixture_1) - (plain_100 - plain_1)) / 99
-    bench.notes.append(("pytest: per-test overhead of the fnemu fixture (100 trivial tests with it vs without)",
-                        f"{per_test:.2f} ms/test ({fixture_100:.0f} ms vs {plain_100:.0f} ms per run)"))
-    bench.notes.append(("pytest: first use of the fnemu fixture in a session (starts the emulator)",
-                        f"{fixture_1 - plain_1:.0f} ms"))
-    return []
-
-
 def peers(bench: Bench) -> list[Target]:
     """The same hello on the peers (`make bench-compare` installs them): Miniflare 3 (workerd, a
     Workers fetch handler) and functions-framework for Node and for Python (an HTTP function),
@@ -664,9 +630,8 @@ def peers(bench: Bench) -> list[Target]:
 
 SCENARIOS: list[Callable[[Bench], list[Target]]] = [
     bare_hello, fnemu_python_hello, fnemu_node_hello, fnemu_python_styles_hello, cold_starts,
-    pytest_fixture_overhead,
 ]
-NOTES = (cold_starts, pytest_fixture_overhead)
+NOTES = (cold_starts,)
 """The scenarios that only add notes."""
 
 
@@ -784,7 +749,7 @@ def main() -> int:
     parser.add_argument("--compare", action="store_true",
                         help="also measure the peers in tests/bench/peers/ (installed by make bench-compare)")
     parser.add_argument("--no-notes", action="store_true",
-                        help="only the request rows: no cold starts, no pytest figures")
+                        help="only the request rows: no cold starts")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample each fnemu server with py-spy during its measured load; print the top frames")
     parser.add_argument("--rounds", type=int, default=ROUNDS, choices=range(1, 6), metavar="1-5",

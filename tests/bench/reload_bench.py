@@ -1,11 +1,10 @@
-"""`make bench`, folder rows (issue 5): save → first response showing the new code, and start-up.
+"""`make bench`, folder rows: save → first response showing the new code.
 
   reload    20 saves of one function file, each followed by requests until the response shows the
             saved code: p50 and max of save → first new response, for Python and for Node; the
             saves SAVE_PAUSE apart (as a person saves: the spare the last save's worker took has
             been replaced; the target's row), then back to back (each save waits for the spare
             the last one's replacement is still starting)
-  start-up  process start → the ready line, with 0, 10 and 200 functions in the folder
 
 Every process is started here, on 127.0.0.1, and stopped by its pid.
 """
@@ -29,7 +28,6 @@ DEADLINE = 10.0
 TARGETS = {"python": 50.0, "node": 100.0}
 SAVE_PAUSE = 0.5
 """Seconds between a save's first new response and the next save, in the target's row."""
-START_TARGETS = {10: 500.0, 200: 2000.0}
 
 CODE = {
     "python": ("hello.py", "def handler(event, context):\n    return {{'statusCode': 200, 'body': '{marker}'}}\n"),
@@ -37,19 +35,17 @@ CODE = {
 }
 
 
-def start(folder: Path) -> tuple[subprocess.Popen[str], str, float]:
-    started = time.perf_counter()
+def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--functions-dir",
                              str(folder)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             cwd=ROOT)
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    elapsed = time.perf_counter() - started
     match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
     if not match:
         proc.kill()
         raise SystemExit(f"fnemu did not start: {line!r}")
-    return proc, match.group(1), elapsed
+    return proc, match.group(1)
 
 
 def stop(proc: subprocess.Popen[str]) -> None:
@@ -75,7 +71,7 @@ def reload_times(language: str, pause: float) -> list[float]:
         folder = Path(tmp)
         path = folder / filename
         path.write_text(template.format(marker="start"))
-        proc, port, _ = start(folder)
+        proc, port = start(folder)
         conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=DEADLINE)
         times = []
         try:
@@ -99,19 +95,6 @@ def reload_times(language: str, pause: float) -> list[float]:
     return times
 
 
-def start_up_ms(count: int) -> float:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for i in range(count):
-            (folder / f"fn{i}.py").write_text(CODE["python"][1].format(marker=i))
-        best = float("inf")
-        for _ in range(3):
-            proc, _, elapsed = start(folder)
-            stop(proc)
-            best = min(best, elapsed * 1000)
-    return best
-
-
 def main() -> None:
     """Prints the figures with their targets; a missed target is printed, not an error."""
     print(f"\nfolder (machine: {os.cpu_count()} cores)")
@@ -124,16 +107,6 @@ def main() -> None:
               f"p50 <= {TARGETS[language]:.0f} ms {'ok' if passed else 'FAIL'}")
         times = reload_times(language, 0)
         print(f"  {f'{language}, back to back':<32} {statistics.median(times):8.1f} {max(times):8.1f}")
-    print(f"{'start-up: process → ready line':<34} {'best ms':>8}")
-    for count in (0, 10, 200):
-        ms = start_up_ms(count)
-        target = START_TARGETS.get(count)
-        verdict = ""
-        if target is not None:
-            passed = ms <= target
-            verdict = f"<= {target:.0f} ms {'ok' if passed else 'FAIL'}"
-        print(f"  {count:>3} functions{'':<19} {ms:8.0f}            {verdict}")
-
 
 if __name__ == "__main__":
     main()

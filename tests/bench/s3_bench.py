@@ -1,7 +1,6 @@
-"""`make bench` (after bench.py): the s3_upload trigger, measured on `fnemu start` processes.
+"""`make bench` (after bench.py): the s3_upload trigger, measured on a `fnemu start` process
+(start-up with an s3_upload function is startup_bench.py's).
 
-  start-up     Popen → the ready line, for a functions folder with one plain function and for
-               the same folder plus an s3_upload function (moto starts then); median of ROUNDS
   latency      200 sequential small PutObjects (boto3); for each, from just before the put to the
                moment the function starts running (it prints time.time() first thing), and from
                the put's return to that moment; the next put goes once its invocation is logged
@@ -13,7 +12,6 @@ import json
 import os
 import queue
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,33 +19,29 @@ import threading
 import time
 from pathlib import Path
 
-from emulator.client import Client
+from emulator.client import Client, ClientError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TOKEN = "fnemu-dev-token"
 PUTS = 200
 WARMUP = 10
-ROUNDS = 5
-PLAIN = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n"
 STAMPER = "import time\ndef handler(event, context):\n    print(repr(time.time()))\n    return {}\n"
 
 
-def start(folder: Path) -> tuple[subprocess.Popen[str], str, float]:
-    """A server on a free port; (process, URL, seconds until its ready line)."""
-    began = time.perf_counter()
+def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
+    """A server on a free port; (process, URL)."""
     proc = subprocess.Popen([sys.executable, "-m", "emulator", "start", "--port", "0", "--no-watch",
                              "--functions-dir", str(folder)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout is not None
     first = proc.stdout.readline()
-    elapsed = time.perf_counter() - began
     match = re.search(r"http://127\.0\.0\.1:\d+", first)
     if match is None:
         proc.kill()
         raise SystemExit(f"fnemu did not start: {first!r}")
     threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its pipe drained
-    return proc, match.group(0), elapsed
+    return proc, match.group(0)
 
 
 def stop(proc: subprocess.Popen[str]) -> None:
@@ -55,35 +49,20 @@ def stop(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=30)
 
 
-def folders(root: Path) -> tuple[Path, Path]:
-    plain, with_s3 = root / "plain", root / "with_s3"
-    for folder in (plain, with_s3):
-        folder.mkdir()
-        (folder / "hello.py").write_text(PLAIN)
-    (with_s3 / "stamp.py").write_text(STAMPER)
-    (with_s3 / "stamp.json").write_text(json.dumps(
-        {"triggers": [{"type": "s3_upload", "config": {"bucket": "bench"}}]}))
-    return plain, with_s3
-
-
-def startup(folder: Path) -> float:
-    times = []
-    for _ in range(ROUNDS):
-        proc, _, elapsed = start(folder)
-        stop(proc)
-        times.append(elapsed)
-    return statistics.median(times) * 1000
+def folder(root: Path) -> Path:
+    (root / "stamp.py").write_text(STAMPER)
+    (root / "stamp.json").write_text(json.dumps({"triggers": [{"type": "s3_upload", "config": {"bucket": "bench"}}]}))
+    return root
 
 
 def latency(folder: Path) -> tuple[list[float], list[float]]:
-    proc, url, _ = start(folder)
+    proc, url = start(folder)
     try:
         client = Client(url, TOKEN)
         s3 = client.s3_client()
         entries: queue.Queue[dict[str, object]] = queue.Queue()
         follower = Client(url, TOKEN)
-        threading.Thread(target=lambda: [entries.put(e) for e in follower.follow_logs("stamp", limit=1)],
-                         daemon=True).start()
+        threading.Thread(target=_follow, args=(follower, entries), daemon=True).start()
         from_send, from_return = [], []
         for n in range(WARMUP + PUTS):
             sent = time.time()
@@ -100,6 +79,15 @@ def latency(folder: Path) -> tuple[list[float], list[float]]:
         stop(proc)
 
 
+def _follow(follower: Client, entries: queue.Queue[dict[str, object]]) -> None:
+    """Each new log entry of `stamp`, until the server stops (at the end of the run)."""
+    try:
+        for entry in follower.follow_logs("stamp", limit=1):
+            entries.put(entry)
+    except ClientError:
+        return
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -107,12 +95,8 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fnemu-s3-bench-") as tmp:
-        plain, with_s3 = folders(Path(tmp))
-        without_ms, with_ms = startup(plain), startup(with_s3)
-        from_send, from_return = latency(with_s3)
+        from_send, from_return = latency(folder(Path(tmp)))
     print("s3_upload bench (fnemu start, 127.0.0.1)")
-    print(f"  start-up to ready line, median of {ROUNDS}: without s3_upload {without_ms:7.1f} ms   "
-          f"with one s3_upload function {with_ms:7.1f} ms")
     print(f"  put → invocation start, {PUTS} sequential puts:  p50 {pct(from_send, 50):6.2f} ms   "
           f"p99 {pct(from_send, 99):6.2f} ms   max {max(from_send):6.2f} ms")
     print(f"  put returned → invocation start:             p50 {pct(from_return, 50):6.2f} ms   "
