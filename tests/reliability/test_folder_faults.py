@@ -36,13 +36,19 @@ def _lines(caplog: pytest.LogCaptureFixture, words: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "fnemu.folder" and words in r.getMessage()]
 
 
-@pytest.mark.fault("a functions folder that vanishes and comes back")
-def test_a_folder_deleted_and_made_again_is_loaded_and_watched_again(
-        make_emulator: Any, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+def _serving_hello(make_emulator: Any, folder: Path, caplog: pytest.LogCaptureFixture) -> Any:
+    """An emulator on `folder`, its `hello` saying "first"; the folder's lines captured."""
     caplog.set_level(logging.INFO, "fnemu.folder")
     (folder / "hello.py").write_text(SAYS.format(body="first"))
     emu = make_emulator(functions_dir=folder)
     assert _said(emu, "hello") == "first"
+    return emu
+
+
+@pytest.mark.fault("a functions folder that vanishes and comes back")
+def test_a_folder_deleted_and_made_again_is_loaded_and_watched_again(
+        make_emulator: Any, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
+    emu = _serving_hello(make_emulator, folder, caplog)
     shutil.rmtree(folder)
     wait_until(lambda: emu.call("hello").status_code == 404, message="the folder's function to go")
     gone = wait_until(lambda: _lines(caplog, "is gone"), message="the folder-gone line")
@@ -62,10 +68,7 @@ def test_a_folder_deleted_and_made_again_is_loaded_and_watched_again(
 @pytest.mark.fault("a functions folder that vanishes and comes back")
 def test_a_folder_renamed_away_and_back_is_watched_again(
         make_emulator: Any, folder: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, "fnemu.folder")
-    (folder / "hello.py").write_text(SAYS.format(body="first"))
-    emu = make_emulator(functions_dir=folder)
-    assert _said(emu, "hello") == "first"
+    emu = _serving_hello(make_emulator, folder, caplog)
     aside = folder.with_name("aside")
     folder.rename(aside)  # one event for the folder itself, none for its files
     wait_until(lambda: emu.call("hello").status_code == 404, message="the folder's function to go")
