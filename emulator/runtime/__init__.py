@@ -203,7 +203,7 @@ class Runtime:
             spare = self._spares.take(command) if command is not None else None
             child = spare or Process.spawn(spec.argv, spec.env, spec.cwd)
         try:
-            return await Worker.start(child, {**spec.load, "env": spec.env, "cwd": spec.cwd}, label=spec.label,
+            return await Worker.start(child, spec.load, spec.env, spec.cwd, label=spec.label,
                                       console_cap=self._config.console_cap_bytes, memory_mb=spec.memory_mb,
                                       now=self._clock.now, load_timeout=spec.load_timeout, debug=debug)
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,23 +54,17 @@ class Worker:
         process.watch(self._on_output, self._on_exit)
 
     @classmethod
-    async def spawn(cls, argv: Sequence[str], env: Mapping[str, str], cwd: str, *, load: Mapping[str, Any],
-                    label: str, console_cap: int, memory_mb: int, now: Callable[[], float],
-                    load_timeout: float) -> Worker:
-        """Start a child with `env` in `cwd` and load its function (`start`)."""
-        return await cls.start(Process.spawn(argv, env, cwd), {**load, "env": dict(env), "cwd": cwd}, label=label,
-                               console_cap=console_cap, memory_mb=memory_mb, now=now, load_timeout=load_timeout)
-
-    @classmethod
-    async def start(cls, child: Child, load: Mapping[str, Any], *, label: str, console_cap: int, memory_mb: int,
-                    now: Callable[[], float], load_timeout: float, debug: DebugSession | None = None) -> Worker:
-        """Tell `child` (just spawned, or a spare started ahead of need) its function: the load
-        frame (`load`: the function's part, its `env` and `cwd`; the limits are added here); then
+    async def start(cls, child: Child, load: Mapping[str, Any], env: Mapping[str, str], cwd: str, *, label: str,
+                    console_cap: int, memory_mb: int, now: Callable[[], float], load_timeout: float,
+                    debug: DebugSession | None = None) -> Worker:
+        """Tell `child` (just spawned, or a spare started ahead of need) its function in the load
+        frame (protocol.py: `load`, the style's part; the whole `env`, `cwd` and the limits), then
         wait until its code is loaded. LoadError if it does not load."""
         worker = cls(child.process, child.read_fd, child.write_fd, label=label, console_cap=console_cap,
                      memory_mb=memory_mb, now=now)
         worker.debug = debug
-        worker._channel.send({"op": "load", **load, "console_cap": console_cap, "memory_mb": memory_mb})
+        worker._channel.send({"op": "load", **load, "env": dict(env), "cwd": cwd, "console_cap": console_cap,
+                              "memory_mb": memory_mb})
         try:
             async with asyncio.timeout(load_timeout):
                 rss_limit_kb = await worker._channel.ready

@@ -18,6 +18,7 @@ import pytest
 
 from emulator.config import DEFAULT_TOKEN
 from emulator.runtime.interpreters import BOOTSTRAP
+from emulator.runtime.process import Process
 from emulator.runtime.worker import Worker
 
 from .workers import Spawn
@@ -41,9 +42,9 @@ async def spawn(tmp_path: Path) -> AsyncIterator[Spawn]:
             argv = [node, *node_flags, str(BOOTSTRAP / "node_worker.mjs"), style]
             load = {"entry": str(entry), "env_names": []}
         entry.write_text(code)
-        worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), load=load, label="test",
-                                    console_cap=1 << 20, memory_mb=memory_mb, now=time.time,
-                                    load_timeout=10)
+        env, cwd = {"PATH": "/usr/bin:/bin"}, str(tmp_path)
+        worker = await Worker.start(Process.spawn(argv, env, cwd), load, env, cwd, label="test",
+                                    console_cap=1 << 20, memory_mb=memory_mb, now=time.time, load_timeout=10)
         workers.append(worker)
         return worker
 

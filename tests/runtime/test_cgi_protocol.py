@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from emulator.runtime.interpreters import BOOTSTRAP
+from emulator.runtime.process import Process
 from emulator.runtime.worker import LoadError, Worker
 
 from .workers import invoke
@@ -27,7 +28,8 @@ async def runner(tmp_path: Path) -> AsyncIterator[Runner]:
         script = tmp_path / f"script{len(workers)}.py"
         script.write_text(code)
         argv = [sys.executable, str(BOOTSTRAP / "cgi_worker.py"), "python", sys.executable, str(script)]
-        worker = await Worker.spawn(argv, {"PATH": "/usr/bin:/bin"}, str(tmp_path), load={}, label="test",
+        env, cwd = {"PATH": "/usr/bin:/bin"}, str(tmp_path)
+        worker = await Worker.start(Process.spawn(argv, env, cwd), {}, env, cwd, label="test",
                                     console_cap=1 << 20, memory_mb=128, now=time.time, load_timeout=10)
         workers.append(worker)
         return worker
