@@ -72,7 +72,6 @@ class FakeS3:
         self._restarted = False
         self._pending: dict[str, str] = {}
         """Buckets (name → region) asked for while moto loads: made before it serves."""
-        self._served = threading.Event()
 
     @property
     def running(self) -> bool:
@@ -87,10 +86,6 @@ class FakeS3:
             self._sock.listen(128)
             self._started = True
         threading.Thread(target=self._load, name="fnemu-s3-load", daemon=True).start()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until moto serves (for a caller in a thread of its own); whether it does."""
-        return self._served.wait(timeout)
 
     def _load(self) -> None:
         from moto.moto_server.werkzeug_app import (
@@ -108,13 +103,10 @@ class FakeS3:
         with self._lock:
             if self._closed:
                 return
-            backend = _backend()
             for name, region in self._pending.items():
-                if name not in backend.buckets:
-                    backend.create_bucket(name, region)
+                _make_bucket(name, region)
             self._pending.clear()
             self._serve(app, Handler)
-        self._served.set()
 
     def _serve(self, app: Any, handler: Any) -> None:
         """A server on the reserved socket, in a thread of its own (under the lock)."""
@@ -160,9 +152,7 @@ class FakeS3:
             if self._server is None:
                 self._pending.setdefault(name, region)
                 return
-        backend = _backend()
-        if name not in backend.buckets:
-            backend.create_bucket(name, region)
+        _make_bucket(name, region)
 
     def reset(self) -> None:
         """Every bucket and object goes. moto's state is per process, so this runs whenever moto
@@ -196,6 +186,13 @@ def _backend() -> Any:
     from moto.s3.models import s3_backends
 
     return s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+
+
+def _make_bucket(name: str, region: str) -> None:
+    """The bucket in moto's backend (no HTTP round trip), unless it exists."""
+    backend = _backend()
+    if name not in backend.buckets:
+        backend.create_bucket(name, region)
 
 
 def _install_hook() -> None:
