@@ -16,6 +16,7 @@ from ..errors import NotFound
 from ..events.kinds import KINDS, EventFields, generate
 from ..keys import AUTH, CLOCK, CONFIG, REGISTRY, TRIGGERS
 from ..registry.registry import Function
+from ..triggers.s3_upload import sample_object
 from ..triggers.webhook import WEBHOOK
 from .body import json_response
 
@@ -52,10 +53,10 @@ def _from_triggers(app: web.Application, fn: Function) -> dict[str, Any]:
     spec = fn.current.spec
     s3 = spec.trigger("s3_upload")
     if s3 is not None:
-        types = [t for t in s3.config.get("contentTypes", ()) if not t.endswith("/*")]
-        out.update(bucket=s3.config["bucket"], key=s3.config.get("prefix", "") + _SAMPLE_NAME)
-        if types:
-            out["content_type"] = types[0]
+        bucket, key, content_type = sample_object(s3.config, _SAMPLE_NAME)
+        out.update(bucket=bucket, key=key)
+        if content_type is not None:
+            out["content_type"] = content_type
     hook = spec.trigger("webhook")
     secret = app[TRIGGERS][WEBHOOK].secret(fn) if hook is not None else None
     if hook is not None and secret is not None:

@@ -46,6 +46,13 @@ SAMPLE_KEY = "fnemu-sample.txt"
 Key = tuple[str, str]
 
 
+def sample_object(config: Mapping[str, Any], name: str = SAMPLE_KEY) -> tuple[str, str, str | None]:
+    """The bucket, key (`name` below the trigger's prefix) and content type (its first that is not
+    a wildcard, if any) of the object a sample event for an s3_upload trigger's `config` tells of."""
+    types = [t for t in config.get("contentTypes", ()) if not t.endswith("/*")]
+    return config.get("bucket", "fnemu-sample"), config.get("prefix", "") + name, types[0] if types else None
+
+
 def validate(config: Mapping[str, Any], field: str) -> dict[str, Any]:
     """The config with defaults filled in (`prefix` "", `contentTypes` [] = any); BadRequest
     naming the field otherwise."""
@@ -196,10 +203,9 @@ class S3UploadTrigger(Trigger):
         with trigger s3_upload); no object is written. Without the trigger: bucket `fnemu-sample`."""
         trigger = fn.current.spec.trigger("s3_upload")
         config: Mapping[str, Any] = trigger.config if trigger is not None else {}
-        types = [t for t in config.get("contentTypes", ()) if not t.endswith("/*")]
-        obj = CreatedObject("ObjectCreated:Put", config.get("bucket", "fnemu-sample"),
-                            config.get("prefix", "") + SAMPLE_KEY, 0, hashlib.md5(b"").hexdigest(),
-                            types[0] if types else "text/plain", None, self._context.config.region, "127.0.0.1",
+        bucket, key, content_type = sample_object(config)
+        obj = CreatedObject("ObjectCreated:Put", bucket, key, 0, hashlib.md5(b"").hexdigest(),
+                            content_type or "text/plain", None, self._context.config.region, "127.0.0.1",
                             secrets.token_hex(8).upper(), base64.b64encode(secrets.token_bytes(48)).decode())
         return self._event(obj, fn, self._context.clock.now(), f"{next(self._sequence):018X}")
 
