@@ -50,8 +50,10 @@ Report = Callable[[list[CreatedObject]], None]
 
 
 class FakeS3:
-    """One moto S3 server. moto keeps its state per process: two of these in one process (tests
-    that start extra emulators) serve the same buckets."""
+    """One moto S3 server. moto keeps its state per process: two of these serving at once in one
+    process (tests that start extra emulators) serve the same buckets. One that starts serving
+    while no other does starts empty: what an emulator stopped earlier in the process left in
+    moto is not this one's."""
 
     def __init__(self, port: int, report: Report) -> None:
         self._report = report
@@ -103,6 +105,10 @@ class FakeS3:
         with self._lock:
             if self._closed:
                 return
+            with _serving_lock:
+                if not _serving:
+                    _clear_moto()
+                _serving.add(self)
             for name, region in self._pending.items():
                 _make_bucket(name, region)
             self._pending.clear()
@@ -164,21 +170,32 @@ class FakeS3:
         with self._lock:
             if self._started and self._server is None:
                 return
-        if "moto.s3.models" not in sys.modules:
-            return
-        from moto.core.model_instances import reset_model_data
-
-        _backend().reset()
-        reset_model_data()
+        if "moto.s3.models" in sys.modules:
+            _clear_moto()
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             server, self._server = self._server, None
+            with _serving_lock:
+                _serving.discard(self)
         if server is not None:
             server.shutdown()
             server.server_close()
         self._sock.close()
+
+
+_serving: set[FakeS3] = set()
+"""The instances of this process whose moto serves (loaded, not closed): they share its state."""
+_serving_lock = threading.Lock()
+
+
+def _clear_moto() -> None:
+    """Every bucket and object in this process's moto goes (moto is loaded)."""
+    from moto.core.model_instances import reset_model_data
+
+    _backend().reset()
+    reset_model_data()
 
 
 def _backend() -> Any:

@@ -142,3 +142,35 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("moto", "boto3", "bot
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_an_s3_that_serves_after_the_last_one_closed_starts_empty_and_one_beside_it_shares() -> None:
+    code = """
+import socket, boto3
+from emulator.triggers.fake_s3 import FakeS3
+
+def started(bucket):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    s3 = FakeS3(port, lambda created: None)
+    s3.start()
+    s3.create_bucket(bucket, "us-east-1")
+    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="k", aws_secret_access_key="s")
+    client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    return s3, client
+
+def names(client):
+    return sorted(b["Name"] for b in client.list_buckets()["Buckets"])
+
+first, _ = started("left-behind")
+first.close()
+second, client = started("mine")
+beside, other = started("beside")
+print(names(client), names(other))
+second.close(); beside.close()
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['beside', 'mine'] ['beside', 'mine']"

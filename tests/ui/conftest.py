@@ -18,8 +18,10 @@ ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "sample_functions"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Per module: Playwright's sync API runs its event loop in this thread while it is started,
+    and an asyncio test that the same xdist worker runs afterwards would find it running."""
     path = shutil.which("chromium")
     if path is None:
         pytest.skip("no chromium on PATH: `apt-get install chromium` (what `make test` runs) could not install it")

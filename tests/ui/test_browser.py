@@ -80,7 +80,9 @@ def test_upload_to_s3_fires_the_trigger_then_download_and_delete(page: Any, emu:
         page.get_by_role("button", name="Download in/cat.txt").click()
     assert Path(download.value.path()).read_text() == "meow"
     page.get_by_role("button", name="Delete in/cat.txt").click()
-    expect(page.locator("#objects tbody tr")).to_have_count(0)
+    expect(page.locator("#s3-status")).to_have_text("Deleted in/cat.txt")
+    expect(page.locator("#objects tr[data-key='in/cat.txt']")).to_have_count(0)
+    assert "Contents" not in emu.s3_client().list_objects_v2(Bucket="uploads", Prefix="in/cat.txt")
 
 
 def test_approve_a_pending_agent_tool_call(page: Any, emu: Emulator) -> None:
