@@ -1,5 +1,6 @@
 # A Google Cloud Functions-style (gcf) function: a Flask request in, anything Flask accepts out.
-# POST /v1/local/fn/greet/any/path -d '{"name": "Ada"}'; it runs unchanged on Google's platform.
+# POST /v1/local/fn/greet/any/path --json '{"name": "Ada"}' (a JSON body: Flask's get_json reads
+# only application/json); it runs unchanged on Google's platform.
 import os
 
 from flask import jsonify
