@@ -13,6 +13,10 @@ from playwright.sync_api import expect
 
 from emulator.pytest_plugin import Emulator
 
+expect.set_options(timeout=15_000)
+"""Every `expect` waits as long as the page's own actions (5 s by default): a cold worker on a
+busy 2-core CI machine can take seconds to answer."""
+
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 """Screenshots of each page (git-ignored)."""
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "sample_functions"
