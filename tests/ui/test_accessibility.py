@@ -123,7 +123,7 @@ def _states(emu: Emulator, tmp_path: Path) -> list[tuple[str, str, Callable[[Any
         ("function-event", "#/functions/hello", failed),
         ("logs", "#/logs", opened),
         ("clock", "#/clock", advanced),
-        ("s3", "#/s3", lambda page: expect(page.locator("#buckets li")).to_have_count(1)),
+        ("s3", "#/s3", lambda page: expect(page.locator("#buckets li", has_text="uploads")).to_be_visible()),
         ("bucket", "#/s3/uploads", uploaded),
         ("approvals", "#/approvals", held),
     ]
