@@ -127,3 +127,23 @@ def test_a_thread_raising_while_its_invocation_runs_is_printed_to_its_log_and_do
     assert logged[-1] == ("error", "KeyError: 'during the call'")
     assert any("in during" in message for _, message in logged)
     assert not _stderr(caplog, "local/threads@1:")  # not a late error
+
+
+OWN_HOOK = """import os, threading
+
+threading.excepthook = lambda args: print(f'own hook: {args.exc_type.__name__} in {args.thread.name}')
+
+
+def handler(event, context):
+    thread = threading.Thread(target=lambda: 1 / 0, name='helper')
+    thread.start()
+    thread.join()
+    return {'statusCode': 200, 'body': str(os.getpid())}
+"""
+
+
+def test_a_function_s_own_threading_excepthook_wins(fnemu: Any) -> None:
+    fnemu.deploy("hooked", OWN_HOOK)
+    assert fnemu.call("hooked").status_code == 200
+    logged = [c["message"] for c in fnemu.logs("hooked", limit=1)[0]["consoleLogs"]]
+    assert logged == ["own hook: ZeroDivisionError in helper"]
