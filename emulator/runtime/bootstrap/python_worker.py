@@ -5,6 +5,10 @@ Mirrors emulator/runtime/protocol.py: 4-byte big-endian length + JSON frames on 
 in FNEMU_WORKER_FDS. argv: the handler style. The first frame (`load`) names the function, its
 environment, folder and limits: until it comes the process is a blank spare of its style.
 
+Threads the function starts belong to the invocation that started them (_own_threads): an exception
+in one is printed to that invocation's log while it runs, as Lambda's runtime prints it, and sent as
+`late` once it has answered, as the Node worker sends what its code throws after the answer.
+
 Each handler style is one entry in STYLES: how its handler is called with an invocation's event and
 what of its return value becomes the reply (the emulator's side is emulator/runtime/styles/).
 """
@@ -21,6 +25,7 @@ import os
 import resource
 import struct
 import sys
+import threading
 import time
 import traceback
 import urllib.parse
@@ -90,12 +95,29 @@ def _send(message):
     _send_raw(_dumps(message))
 
 
-def _send_raw(body):
+_send_lock = threading.RLock()
+"""One frame at a time on the pipe: the function's threads log (and raise) beside the main one."""
+_threaded = False
+"""Set when the function starts its first thread: until then no frame needs the lock."""
+
+
+def _send_raw(body, answers=False):
+    """`answers`: the invocation's reply; from then on an exception in a thread it started is late."""
     data = _HEADER.pack(len(body)) + body
+    if _threaded:
+        with _send_lock:
+            _write(data, answers)
+    else:
+        _write(data, answers)
+
+
+def _write(data, answers):
     view = memoryview(data)
     while view:
         n = os.write(_WRITE_FD, view)
         view = view[n:]
+    if answers:
+        _current.request = None
 
 
 _inbox = bytearray()
@@ -138,6 +160,8 @@ class _Invocation:
     """What the console streams need to know about the call in progress."""
 
     id = 0
+    request = None
+    """Its request id until its answer is sent; None after, and between invocations."""
     sent = 0
     truncated = False
 
@@ -306,13 +330,47 @@ def _format_error(exc, path):
     return text, line
 
 
-def _user_traceback(exc):
-    """The traceback without the worker's own frames."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+def _user_traceback(exc, skip=(__file__,)):
+    """The traceback without the worker's own frames (or those of the files in `skip`)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename not in skip]
     lines = ["Traceback (most recent call last):\n"]
     lines += traceback.format_list(frames)
     lines += traceback.format_exception_only(type(exc), exc)
     return "".join(lines)
+
+
+def _own_threads(path):
+    """Each thread the function starts belongs to the invocation running when it starts (one a
+    thread starts, to that thread's), and an exception that ends it is that invocation's: printed
+    to its log while it runs (it does not fail it), sent as `late` with its request id once it has
+    answered. Threads started outside any invocation (at import) are left to the usual hook. Set
+    before user code loads, so a function's own threading.excepthook wins."""
+    start = threading.Thread.start
+    usual = threading.excepthook
+
+    def owned_start(self):
+        global _threaded
+        _threaded = True
+        self._fnemu_request = getattr(threading.current_thread(), "_fnemu_request", None) or _current.request
+        start(self)
+
+    def excepthook(args):
+        owner = getattr(args.thread, "_fnemu_request", None)
+        if owner is None or args.exc_type is SystemExit:
+            usual(args)
+            return
+        with _send_lock:  # the main thread's answer is sent before this decision or after the report
+            if owner == _current.request:
+                usual(args)
+                sys.stderr.flush()
+                return
+            message, _ = _format_error(args.exc_value, path)
+            _send({"op": "late", "request_id": owner, "message": message,
+                   "traceback": _user_traceback(args.exc_value, (__file__, threading.__file__)),
+                   "kind": f"an exception in thread {args.thread.name}"})
+
+    threading.Thread.start = owned_start
+    threading.excepthook = excepthook
 
 
 class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
@@ -556,6 +614,7 @@ def main():
     for sdk in _QUIET_LOGGERS:  # before the function's code: its own logging configuration wins
         logging.getLogger(sdk).setLevel(logging.WARNING)
 
+    _own_threads(path)
     try:
         func = _load(path, names, signature)
     except LookupError as exc:
@@ -574,6 +633,7 @@ def main():
     while True:
         message = _next_message()
         inv.id = message["id"]
+        inv.request = message["context"]["aws_request_id"]
         inv.sent = 0
         inv.truncated = False
         reset_peak()
@@ -586,7 +646,7 @@ def main():
                                "memory_kb": peak_kb(), "truncated": inv.truncated})
             except TypeError as exc:
                 raise TypeError(f"Unable to marshal response: {exc}") from None
-            _send_raw(body)
+            _send_raw(body, answers=True)
         except BaseException as exc:  # noqa: BLE001 - the handler's failure is the invocation's result
             oom = isinstance(exc, MemoryError)
             if oom:
@@ -598,9 +658,9 @@ def main():
             sys.stdout.flush()
             sys.stderr.flush()
             message_text, _ = _format_error(exc, path)
-            _send({"op": "error", "id": inv.id, "message": message_text,
-                   "traceback": _user_traceback(exc), "memory_kb": peak_kb(),
-                   "oom": oom, "truncated": inv.truncated})
+            _send_raw(_dumps({"op": "error", "id": inv.id, "message": message_text,
+                              "traceback": _user_traceback(exc), "memory_kb": peak_kb(),
+                              "oom": oom, "truncated": inv.truncated}), answers=True)
             if oom:
                 os._exit(1)  # half-broken after a MemoryError: the parent starts a fresh worker
 
