@@ -427,7 +427,7 @@ _ADAPTER_KEYS = ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH
 
 
 def _reused_url_adapters(app):
-    """Binding the URL map to a request (host checks, decoding, a new MapAdapter) is a tenth of a
+    """Binding the URL map to a request (host checks, decoding, a new MapAdapter) is over a tenth of a
     Flask call; the adapter is a function of the environ values bind_to_environ reads and of the
     map, and nothing changes it once made. So a request with the same values (a function called
     at the same URL) reuses the one made for the first. With TRUSTED_HOSTS or SERVER_NAME set,
