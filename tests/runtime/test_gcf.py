@@ -84,3 +84,56 @@ def test_no_entry_point_is_refused_at_deploy_naming_what_to_define(fnemu: Any) -
     assert response.status_code == 400
     message = response.json()["error"]["message"]
     assert "nothing(request) or main(request)" in message
+
+
+CONTEXTS = ("import flask\n"
+            "from flask import after_this_request, current_app, g, url_for\n\n"
+            "def main(request):\n"
+            "    g.calls = g.get('calls', 0) + 1\n"
+            "    if request.args.get('do') == 'trust':\n"
+            "        current_app.config['TRUSTED_HOSTS'] = ['elsewhere.example']\n"
+            "        return 'trusting elsewhere.example only'\n"
+            "    if request.args.get('do') == 'stream':\n"
+            "        return (part for part in ['str', 'eamed'])\n"
+            "    @after_this_request\n"
+            "    def stamp(response):\n"
+            "        response.headers['X-After'] = request.full_path\n"
+            "        return response\n"
+            "    return {'calls_in_g': g.calls, 'method': request.method, 'path': request.path,\n"
+            "            'args': request.args.to_dict(), 'host': request.host, 'rule': request.url_rule.rule,\n"
+            "            'view_args': request.view_args, 'url_for': url_for('run', path='z', q='1', _external=True)}\n")
+
+
+def test_every_call_has_its_own_request_g_and_url_binding_even_at_a_url_called_before(fnemu: Any) -> None:
+    fnemu.deploy("ctx", CONTEXTS)
+    host = fnemu.url.removeprefix("http://")
+    calls = [("GET", "/a?x=1", "/a", {"x": "1"}, "/<path:path>", "a"),
+             ("POST", "/b/c?y=2", "/b/c", {"y": "2"}, "/<path:path>", "b/c"),
+             ("GET", "/a?x=1", "/a", {"x": "1"}, "/<path:path>", "a"),
+             ("GET", "/a?x=2", "/a", {"x": "2"}, "/<path:path>", "a"),
+             ("DELETE", "/a?x=1", "/a", {"x": "1"}, "/<path:path>", "a"),
+             ("GET", "/", "/", {}, "/", ""),
+             ("GET", "/a?x=1", "/a", {"x": "1"}, "/<path:path>", "a")]
+    for method, url, path, args, rule, path_arg in calls:
+        response = fnemu.call("ctx", method, url)
+        assert response.status_code == 200
+        assert response.headers["x-after"] == f"{path}?{url.partition('?')[2]}"  # after_this_request ran
+        assert response.json() == {"calls_in_g": 1, "method": method, "path": path, "args": args, "host": host,
+                                   "rule": rule, "view_args": {"path": path_arg},
+                                   "url_for": f"{fnemu.url}/z?q=1"}
+
+
+def test_a_generator_is_streamed_into_the_body(fnemu: Any) -> None:
+    fnemu.deploy("ctx", CONTEXTS)
+    response = fnemu.call("ctx", "GET", "/?do=stream")
+    assert response.status_code == 200
+    assert response.text == "streamed"
+
+
+def test_trusted_hosts_set_at_run_time_hold_for_a_url_called_before(fnemu: Any) -> None:
+    """Flask checks TRUSTED_HOSTS while it binds the URL map to the request: a binding kept from an
+    earlier call at the same URL must not skip the check."""
+    fnemu.deploy("ctx", CONTEXTS)
+    assert fnemu.call("ctx", "GET", "/a").status_code == 200
+    assert fnemu.call("ctx", "GET", "/?do=trust").status_code == 200
+    assert fnemu.call("ctx", "GET", "/a").status_code == 400  # Flask's answer to an untrusted Host
