@@ -10,18 +10,20 @@ httpx, moto) are imported where they are first used, when a test asks for the fi
 
 from __future__ import annotations
 
-import asyncio
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from .urls import function_path, websocket_url
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
     from websockets.sync.client import ClientConnection
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from .server import Server
 
 __all__ = ["Emulator", "EmulatorThread", "WebSocketClient", "event"]
+
+_T = TypeVar("_T")
 
 
 class EmulatorThread:
@@ -42,12 +46,15 @@ class EmulatorThread:
         self._stopped = threading.Event()
 
     def start(self) -> str:
+        _import_unrewritten()
         started: Future[str] = Future()
         self._thread = threading.Thread(target=self._main, args=(started,), name="fnemu", daemon=True)
         self._thread.start()
         return started.result(timeout=30)
 
     def _main(self, started: Future[str]) -> None:
+        import asyncio
+
         from .server import Server
 
         try:
@@ -73,6 +80,8 @@ class EmulatorThread:
 
     def run(self, coro: Any, timeout: float = 60) -> Any:
         """Run a coroutine on the server's loop from the test's thread."""
+        import asyncio
+
         assert self.loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
@@ -80,6 +89,31 @@ class EmulatorThread:
         if self.loop is not None and self._thread is not None and self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=30)
+
+
+async def _off_loop(call: Callable[..., _T], *args: Any) -> _T:
+    """`call` in a thread, awaited: the async client methods (asyncio is loaded by then)."""
+    import asyncio
+
+    return await asyncio.to_thread(call, *args)
+
+
+def _import_unrewritten() -> None:
+    """The server and its client, imported with pytest's assertion rewriting out of the way.
+    pytest rewrites every module of a package that ships a pytest plugin, ours included: it parses
+    and compiles each from source instead of loading its bytecode, and where bytecode is not
+    written (PYTHONDONTWRITEBYTECODE) it does so in every run, about 270 ms for the server's
+    modules here. The emulator's own asserts gain nothing from it. The test's thread waits for
+    the emulator meanwhile, so no test module is imported in between."""
+    if "emulator.server" in sys.modules:
+        return
+    hooks = [finder for finder in sys.meta_path if type(finder).__module__ == "_pytest.assertion.rewrite"]
+    for hook in hooks:
+        sys.meta_path.remove(hook)
+    try:
+        from . import client, server  # noqa: F401 - imported for sys.modules
+    finally:
+        sys.meta_path[0:0] = hooks
 
 
 class Emulator:
@@ -279,16 +313,16 @@ class WebSocketClient:
         return self._ws.close_code
 
     async def asend(self, data: str | bytes) -> None:
-        await asyncio.to_thread(self.send, data)
+        await _off_loop(self.send, data)
 
     async def areceive(self, timeout: float = 30.0) -> str | bytes:
-        return await asyncio.to_thread(self.receive, timeout)
+        return await _off_loop(self.receive, timeout)
 
     async def areceive_json(self, timeout: float = 30.0) -> Any:
-        return await asyncio.to_thread(self.receive_json, timeout)
+        return await _off_loop(self.receive_json, timeout)
 
     async def aclose(self, code: int = 1000) -> None:
-        await asyncio.to_thread(self.close, code)
+        await _off_loop(self.close, code)
 
     def __enter__(self) -> WebSocketClient:
         return self
@@ -349,6 +383,7 @@ class _Servers:
         self._running: dict[str | None, tuple[EmulatorThread, Emulator]] = {}
 
     def get(self, functions_dir: str | None) -> Emulator:
+        _import_unrewritten()
         from .config import Config
 
         key = str(Path(functions_dir).resolve()) if functions_dir else None
@@ -383,11 +418,11 @@ def _fnemu_servers(pytestconfig: pytest.Config) -> Iterator[_Servers]:
 @pytest.fixture
 def fnemu(request: pytest.FixtureRequest, _fnemu_servers: _Servers) -> Emulator:
     """A running emulator, reset to a fresh state for this test."""
-    from .keys import CLOCK
-
     marker = request.node.get_closest_marker("fnemu")
     folder = marker.kwargs.get("functions_dir") if marker else None
     emulator = _fnemu_servers.get(folder or _setting(request.config, "functions_dir"))
+    from .keys import CLOCK
+
     emulator.reset()
     request.node.stash[_USED] = (emulator, emulator.server.app[CLOCK].now())
     return emulator

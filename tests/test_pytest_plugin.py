@@ -211,3 +211,20 @@ def test_loading_the_plugin_imports_the_emulator_only_when_the_fixture_is_used(p
             assert "emulator.server" in sys.modules and "httpx" in sys.modules
     ''')
     run(pytester).assert_outcomes(passed=2)
+
+
+def test_the_emulator_is_imported_without_pytests_assertion_rewriting(pytester, monkeypatch):
+    """pytest would rewrite every module of the package its plugin ships in, from source and, with
+    bytecode off, in every run; the plugin steps around it for the server and its client."""
+    pytester.makepyfile(test_user='''
+        import sys
+
+        def test_it(fnemu):
+            rewritten = sorted(name for name, module in list(sys.modules.items())
+                               if name.split(".")[0] == "emulator"
+                               and type(getattr(module, "__loader__", None)).__name__ == "AssertionRewritingHook")
+            assert "emulator.server" in sys.modules and "emulator.client" in sys.modules
+            assert rewritten == ["emulator", "emulator.pytest_plugin", "emulator.urls"]
+    ''')
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    run(pytester).assert_outcomes(passed=1)
