@@ -145,9 +145,9 @@ ECHO = "def handler(event, context):\n    print('records', len(event['Records'])
 def test_the_invoke_form_sends_a_ready_event_of_the_chosen_kind(page: Any, emu: Emulator) -> None:
     emu.deploy("echo-event", ECHO, triggers=[{"type": "s3_upload", "config": {"bucket": "photos", "prefix": "in/"}}])
     login(page, emu, "#/functions/echo-event")
-    kinds = page.locator("#inv-kind option").all_text_contents()
-    assert kinds == ["HTTP request", "Event: API Gateway REST (v1) request", "Event: API Gateway HTTP API (v2) request",
-                     "Event: S3 upload", "Event: Scheduled (cron)", "Event: WebSocket message", "Event: Webhook delivery"]
+    expect(page.locator("#inv-kind option")).to_have_text([  # waits for the page to draw them
+        "HTTP request", "Event: API Gateway REST (v1) request", "Event: API Gateway HTTP API (v2) request",
+        "Event: S3 upload", "Event: Scheduled (cron)", "Event: WebSocket message", "Event: Webhook delivery"])
     page.get_by_label("Send").select_option(label="Event: S3 upload")
     event = page.get_by_label("Event (JSON, editable)")
     expect(event).to_have_value(re.compile(r'"name": "photos"'))
