@@ -8,6 +8,7 @@ the pinned dependencies take. npm runs offline, from the cache `make test` fille
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from tests.helpers import fresh_clone
+from tests.helpers import fresh_clone, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP_TIMEOUT_S = 600
@@ -34,17 +35,32 @@ def _fresh_clone_without_dependencies(dest: Path) -> Path:
 
 
 def test_two_makes_at_once_on_a_fresh_clone_share_one_set_up(tmp_path: Path) -> None:
+    """The test holds the set-up lock until both makes wait for it, so they meet inside the set-up
+    whatever the machine's timing (without it, a quick first set-up can end before the second
+    make reaches the lock)."""
     clone = _fresh_clone_without_dependencies(tmp_path / "fnemu")
     env = {**SHELL_ENV, "npm_config_offline": "true", "PYTHON": "python3.11"}
-    makes = [subprocess.Popen(["make", "--no-print-directory", "setup"], cwd=clone, env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
-    outputs = [make.communicate(timeout=SETUP_TIMEOUT_S)[0] for make in makes]
+    logs = [tmp_path / f"make-{n}.log" for n in range(2)]
+    waiting = "waiting for another make to finish the set-up"
+    with open(clone / ".setup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        makes = []
+        for log in logs:
+            with log.open("w") as out:  # the make writes to its own copy of the descriptor
+                makes.append(subprocess.Popen(["make", "--no-print-directory", "setup"], cwd=clone, env=env,
+                                              stdout=out, stderr=subprocess.STDOUT))
+        wait_until(lambda: all(waiting in log.read_text() for log in logs), timeout=60,
+                   message="both makes waiting for the set-up lock")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    for make in makes:
+        make.wait(timeout=SETUP_TIMEOUT_S)
+    outputs = [log.read_text() for log in logs]
     assert [make.returncode for make in makes] == [0, 0], outputs
     both = "".join(outputs)
     assert both.count("creating .venv with python3.11") == 1, outputs
     assert both.count("installing fnemu and its pinned dependencies into .venv: about") == 1, outputs
     assert both.count("installing the npm packages of fixtures/node/hono") == 1, outputs
-    assert both.count("waiting for another make to finish the set-up") >= 1, outputs
+    assert both.count(waiting) >= 2, outputs
     assert "compat" not in both and "Traceback" not in both, outputs
 
     python = clone / ".venv" / "bin" / "python"
