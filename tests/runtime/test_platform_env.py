@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import wait_until
 
-from .procs import descendants, environ, folder, spares
+from .procs import cmdline, descendants, environ, folder, spares
 
 FOREIGN = {
     "GATEWAY_INTERFACE": "CGI/1.1",
@@ -78,10 +78,15 @@ def test_a_worker_started_from_a_spare_sees_the_same_environment(
         fnemu_process: tuple[subprocess.Popen[str], httpx.Client]) -> None:
     """The second function of a style starts from the spare its first left behind."""
     proc, client = fnemu_process
+    seen: set[bytes] = set()  # the commands of the styles before: their spares are replaced meanwhile
+
+    def new_spares() -> set[int]:
+        return {pid for pid in spares(descendants(proc.pid)) if cmdline(pid) not in seen}
+
     for style in STYLES:
-        before = spares(descendants(proc.pid))
         spawned = _environment(client, f"env-{style}", style)
-        (spare,) = wait_until(lambda: spares(descendants(proc.pid)) - before, message=f"the spare of {style}")
+        (spare,) = wait_until(new_spares, message=f"the spare of {style}")
+        seen.add(cmdline(spare))
         assert not set(environ(spare)) & set(FOREIGN), style
         from_spare = _environment(client, f"env-{style}-2", style)
         assert folder(spare) not in (None, Path("/")), f"{style}: the spare was not used"
